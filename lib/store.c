@@ -1,0 +1,341 @@
+/* store.c: what both backends share: choosing one, the schema, the ledger. */
+#include "store_impl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *
+store_spec(const char *spec)
+{
+	if (spec && *spec)
+		return spec;
+	const char *env = getenv("ROTA_DB");
+	return env && *env ? env : "rota.db";
+}
+
+enum store_kind
+store_kind_of(const char *spec)
+{
+	if (strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0)
+		return STORE_PG;
+	/* libpq's key=value form: "host=… dbname=…"; file names rarely hold '='
+	 * before any '/', so that is the test. */
+	const char *eq = strchr(spec, '='), *slash = strchr(spec, '/');
+	return eq && (!slash || eq < slash) ? STORE_PG : STORE_SQLITE;
+}
+
+void
+store_seterr(struct store *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->errmsg, sizeof st->errmsg, fmt, ap);
+	va_end(ap);
+	/* libpq messages end in a newline; ours do not. */
+	size_t n = strlen(st->errmsg);
+	while (n > 0 && st->errmsg[n - 1] == '\n')
+		st->errmsg[--n] = '\0';
+}
+
+const char *store_errmsg(const struct store *st) { return st->errmsg; }
+enum store_kind store_kind(const struct store *st) { return st->kind; }
+
+static const char *
+sql_type(enum field_kind k, int pg)
+{
+	switch (k) {
+	case FK_INT:
+	case FK_BOOL:
+		return pg ? "bigint" : "integer";
+	case FK_NUM:
+		return pg ? "double precision" : "real";
+	default:
+		return "text";
+	}
+}
+
+void
+store_sql_columns(struct sbuf *b, const struct rec_type *rt, const char *prefix)
+{
+	for (int i = 0; i < rt->nfields; i++)
+		sbuf_addf(b, "%s%s\"%s\"", i ? ", " : "", prefix, rt->fields[i].name);
+	sbuf_addf(b, ", %s\"extra\"", prefix);
+}
+
+void
+store_sql_keys(struct sbuf *b, const struct rec_type *rt)
+{
+	int first = 1;
+	for (int i = 0; i < rt->nfields; i++)
+		if (rt->fields[i].flags & F_KEY) {
+			sbuf_addf(b, "%s\"%s\"", first ? "" : ", ", rt->fields[i].name);
+			first = 0;
+		}
+}
+
+void
+store_sql_create(struct sbuf *b, const struct rec_type *rt, int pg)
+{
+	sbuf_addf(b, "CREATE TABLE IF NOT EXISTS \"%s\" (", rt->table);
+	for (int i = 0; i < rt->nfields; i++) {
+		const struct rec_field *f = &rt->fields[i];
+		sbuf_addf(b, "\"%s\" %s%s, ", f->name, sql_type(f->kind, pg),
+			f->flags & F_KEY ? " NOT NULL" : "");
+	}
+	sbuf_adds(b, "\"extra\" text, PRIMARY KEY (");
+	store_sql_keys(b, rt);
+	sbuf_adds(b, "));\n");
+}
+
+/* " ON CONFLICT (keys) DO UPDATE SET c = excluded.c, …" */
+void
+store_sql_upsert_tail(struct sbuf *b, const struct rec_type *rt)
+{
+	sbuf_adds(b, " ON CONFLICT (");
+	store_sql_keys(b, rt);
+	sbuf_adds(b, ") DO UPDATE SET ");
+	for (int i = 0; i < rt->nfields; i++)
+		if (!(rt->fields[i].flags & F_KEY))
+			sbuf_addf(b, "\"%s\" = excluded.\"%s\", ", rt->fields[i].name, rt->fields[i].name);
+	sbuf_adds(b, "\"extra\" = excluded.\"extra\"");
+}
+
+const char *
+store_field_text(const struct rec *r, int i, char *buf, size_t n, int *allocated)
+{
+	const struct rec_field *f = &r->rt->fields[i];
+	if (f->kind == FK_BOOL) {
+		*allocated = 0;
+		return cJSON_IsTrue(r->f[i]) ? "1" : "0";
+	}
+	return rec_value_text(f, r->f[i], buf, n, allocated);
+}
+
+cJSON *
+store_row_record(const struct rec_type *rt, const char *const *cols)
+{
+	struct rec_error e;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", rt->name);
+	for (int i = 0; i < rt->nfields; i++) {
+		const struct rec_field *f = &rt->fields[i];
+		if (cols[i] == NULL)
+			continue;
+		cJSON *v;
+		if (f->kind == FK_LIST || f->kind == FK_COUNTS)
+			v = cJSON_Parse(cols[i]);
+		else if (f->kind == FK_INT && strchr(cols[i], '.'))	/* SQLite may hand back 3.0 */
+			v = cJSON_CreateNumber(strtod(cols[i], NULL));
+		else
+			v = rec_value_from_text(f, cols[i], &e);
+		if (v)
+			cJSON_AddItemToObject(o, f->name, v);
+	}
+	cJSON *extra = cols[rt->nfields] ? cJSON_Parse(cols[rt->nfields]) : NULL;
+	if (extra) {
+		while (extra->child) {
+			cJSON *c = cJSON_DetachItemViaPointer(extra, extra->child);
+			cJSON_AddItemToObject(o, c->string, c);
+		}
+		cJSON_Delete(extra);
+	}
+	return o;
+}
+
+/* Creates or upgrades the schema inside one transaction. */
+static int
+migrate(struct store *st)
+{
+	int pg = st->kind == STORE_PG;
+	char *ver = NULL;
+	struct sbuf b = { 0 };
+	int rc = -1;
+
+	if (store_begin(st))
+		return -1;
+	if (pg && st->ops->exec(st, "SELECT pg_advisory_xact_lock(7472756)", 0, NULL))
+		goto out;	/* two first runs at once: one creates, the other waits */
+	if (st->ops->exec(st, "CREATE TABLE IF NOT EXISTS rota_schema (version integer NOT NULL)", 0, NULL))
+		goto out;
+	int have = st->ops->query1(st, "SELECT max(version) FROM rota_schema", 0, NULL, &ver, 1);
+	if (have < 0)
+		goto out;
+	int version = ver ? atoi(ver) : 0;
+	if (version > STORE_SCHEMA_VERSION) {
+		store_seterr(st, "the store's schema is version %d, newer than this rota's (%d)",
+			version, STORE_SCHEMA_VERSION);
+		goto out;
+	}
+	if (version < 1) {
+		for (int k = 0; k < RK_COUNT; k++)
+			if (rec_types[k]->table)
+				store_sql_create(&b, rec_types[k], pg);
+		sbuf_adds(&b,
+			"CREATE TABLE IF NOT EXISTS rota_import (import_id text PRIMARY KEY, "
+			"inputs text, started text NOT NULL, finished text);\n"
+			"CREATE TABLE IF NOT EXISTS rota_import_batch (import_id text NOT NULL "
+			"REFERENCES rota_import (import_id) ON DELETE CASCADE, batch integer NOT NULL, "
+			"last_record bigint NOT NULL, nrows integer NOT NULL, committed text NOT NULL, "
+			"PRIMARY KEY (import_id, batch));\n"
+			"INSERT INTO rota_schema (version) VALUES (1);\n");
+		if (st->ops->exec(st, b.s, 0, NULL))
+			goto out;
+	}
+	rc = store_commit(st);
+out:
+	if (rc)
+		store_rollback(st);
+	free(ver);
+	sbuf_free(&b);
+	return rc;
+}
+
+struct store *
+store_open(const char *spec, char *err, size_t errlen)
+{
+	struct store *st = xcalloc(1, sizeof *st);
+	st->kind = store_kind_of(spec);
+	int rc = st->kind == STORE_PG ? store_pg_open(st, spec) : store_sqlite_open(st, spec);
+	if (rc == 0)
+		rc = migrate(st);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", spec, st->errmsg);
+		store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->ops)
+		st->ops->close(st);
+	free(st);
+}
+
+int
+store_begin(struct store *st)
+{
+	/* IMMEDIATE: an SQLite writer takes the write lock now, waiting out
+	 * other writers with the busy timeout instead of failing mid-batch. */
+	if (st->ops->exec(st, st->kind == STORE_PG ? "BEGIN" : "BEGIN IMMEDIATE", 0, NULL))
+		return -1;
+	st->in_tx = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *st)
+{
+	if (store_flush(st) || st->ops->exec(st, "COMMIT", 0, NULL))
+		return -1;
+	st->in_tx = 0;
+	return 0;
+}
+
+int
+store_rollback(struct store *st)
+{
+	st->ops->discard(st);
+	if (!st->in_tx)
+		return 0;
+	st->in_tx = 0;
+	char saved[sizeof st->errmsg];
+	memcpy(saved, st->errmsg, sizeof saved);	/* keep the error that caused it */
+	int rc = st->ops->exec(st, "ROLLBACK", 0, NULL);
+	memcpy(st->errmsg, saved, sizeof saved);
+	return rc;
+}
+
+int store_put(struct store *st, const struct rec *r) { return st->ops->put(st, r); }
+int store_flush(struct store *st) { return st->ops->flush(st); }
+
+int
+store_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *), void *arg)
+{
+	return st->ops->each(st, rt, fn, arg);
+}
+
+int
+store_count(struct store *st, const struct rec_type *rt, long long *n)
+{
+	char sql[128], *v = NULL;
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", rt->table);
+	if (st->ops->query1(st, sql, 0, NULL, &v, 1) < 0)
+		return -1;
+	*n = v ? atoll(v) : 0;
+	free(v);
+	return 0;
+}
+
+static void
+utc_now(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+store_ledger_resume(struct store *st, const char *import_id, long long *done, long *batches)
+{
+	char *v[3] = { 0 };
+	const char *p[1] = { import_id };
+	*done = 0;
+	*batches = 0;
+	int r = st->ops->query1(st,
+		"SELECT i.finished, max(b.last_record), count(b.batch) FROM rota_import i "
+		"LEFT JOIN rota_import_batch b ON b.import_id = i.import_id "
+		"WHERE i.import_id = $1 GROUP BY i.finished", 1, p, v, 3);
+	if (r < 0)
+		return -1;
+	/* A finished import is not resumed: running it again loads it again
+	 * (the upsert keeps that idempotent), so its old ledger goes. */
+	if (r == 1 && v[0] == NULL) {
+		*done = v[1] ? atoll(v[1]) : 0;
+		*batches = v[2] ? atol(v[2]) : 0;
+	}
+	for (int i = 0; i < 3; i++)
+		free(v[i]);
+	if (r == 1 && *batches == 0 &&
+	    st->ops->exec(st, "DELETE FROM rota_import WHERE import_id = $1", 1, p))
+		return -1;
+	return 0;
+}
+
+int
+store_ledger_batch(struct store *st, const char *import_id, const char *inputs, long batch,
+	long long last_record, long rows)
+{
+	char now[32], bs[32], lr[32], rs[32];
+	utc_now(now, sizeof now);
+	snprintf(bs, sizeof bs, "%ld", batch);
+	snprintf(lr, sizeof lr, "%lld", last_record);
+	snprintf(rs, sizeof rs, "%ld", rows);
+	const char *p1[3] = { import_id, inputs, now };
+	const char *p2[5] = { import_id, bs, lr, rs, now };
+	return st->ops->exec(st,
+		       "INSERT INTO rota_import (import_id, inputs, started) VALUES ($1, $2, $3) "
+		       "ON CONFLICT (import_id) DO NOTHING", 3, p1) ||
+	       st->ops->exec(st,
+		       "INSERT INTO rota_import_batch (import_id, batch, last_record, nrows, committed) "
+		       "VALUES ($1, $2, $3, $4, $5)", 5, p2) ? -1 : 0;
+}
+
+int
+store_ledger_finish(struct store *st, const char *import_id)
+{
+	char now[32];
+	utc_now(now, sizeof now);
+	const char *p[2] = { now, import_id };
+	/* The batches are no longer needed once the run is complete. */
+	return st->ops->exec(st, "UPDATE rota_import SET finished = $1 WHERE import_id = $2", 2, p) ||
+	       st->ops->exec(st, "DELETE FROM rota_import_batch WHERE import_id = $1", 1, p + 1) ? -1 : 0;
+}

@@ -1,0 +1,56 @@
+/* store.h: the record store, an SQLite file or a PostgreSQL database.
+ *
+ * One logical schema on both: a table for each stored record type, keyed by
+ * the type's natural key, plus the import ledger and a schema version that
+ * store_open migrates forward.  Writes upsert by natural key, so loading the
+ * same records twice leaves one copy. */
+#ifndef ROTA_STORE_H
+#define ROTA_STORE_H
+
+#include "record.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+enum store_kind { STORE_SQLITE, STORE_PG };
+
+struct store;
+
+/* The store named by spec, else $ROTA_DB, else ./rota.db. */
+const char *store_spec(const char *spec);
+/* A spec is PostgreSQL when it is a postgres:// or postgresql:// URI or a
+ * libpq key=value string; anything else is an SQLite file name. */
+enum store_kind store_kind_of(const char *spec);
+
+/* Opens (creating an SQLite file if need be) and migrates the schema.
+ * NULL with a message in err on failure. */
+struct store *store_open(const char *spec, char *err, size_t errlen);
+void store_close(struct store *st);
+enum store_kind store_kind(const struct store *st);
+/* The last error, for messages. */
+const char *store_errmsg(const struct store *st);
+
+/* Every function below returns 0 on success, -1 on failure (store_errmsg). */
+int store_begin(struct store *st);
+int store_commit(struct store *st);	/* flushes first */
+int store_rollback(struct store *st);	/* drops what is pending too */
+
+/* Adds a validated record: SQLite writes it at once; PostgreSQL buffers it
+ * for COPY until store_flush or store_commit. */
+int store_put(struct store *st, const struct rec *r);
+int store_flush(struct store *st);
+
+int store_count(struct store *st, const struct rec_type *rt, long long *n);
+/* Calls fn with each stored record of type rt in key order; fn owns nothing
+ * (the object is freed after the call).  A non-zero return from fn stops the
+ * walk and is returned. */
+int store_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *), void *arg);
+
+/* The import ledger: which records of an import have been committed, so a
+ * killed import resumes where it stopped.  Within a transaction. */
+int store_ledger_resume(struct store *st, const char *import_id, long long *done_records,
+	long *batches);
+int store_ledger_batch(struct store *st, const char *import_id, const char *inputs, long batch,
+	long long last_record, long rows);
+int store_ledger_finish(struct store *st, const char *import_id);
+
+#endif

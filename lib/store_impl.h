@@ -1,0 +1,45 @@
+/* store_impl.h: what the store backends share; private to lib/store*.c. */
+#ifndef ROTA_STORE_IMPL_H
+#define ROTA_STORE_IMPL_H
+
+#include "store.h"
+#include "util.h"
+
+struct store_ops {
+	int (*exec)(struct store *st, const char *sql, int n, const char *const *params);
+	/* First row's columns as malloc'd text (NULL for SQL NULL): 1 row, 0 none, -1 error. */
+	int (*query1)(struct store *st, const char *sql, int n, const char *const *params,
+		char **out, int nout);
+	int (*put)(struct store *st, const struct rec *r);
+	int (*flush)(struct store *st);
+	int (*each)(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *),
+		void *arg);
+	void (*discard)(struct store *st);	/* drop pending rows */
+	void (*close)(struct store *st);
+};
+
+struct store {
+	enum store_kind kind;
+	const struct store_ops *ops;
+	void *db;
+	char errmsg[1024];
+	int in_tx;
+	void *priv;
+};
+
+void store_seterr(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* SQL shared by the backends, made from the record tables. */
+void store_sql_create(struct sbuf *b, const struct rec_type *rt, int pg);
+void store_sql_columns(struct sbuf *b, const struct rec_type *rt, const char *prefix);
+void store_sql_keys(struct sbuf *b, const struct rec_type *rt);
+void store_sql_upsert_tail(struct sbuf *b, const struct rec_type *rt);
+/* The text of field i of r for a store (booleans as 1/0). */
+const char *store_field_text(const struct rec *r, int i, char *buf, size_t n, int *allocated);
+/* A record object from a row of column texts (fields in table order, then extra). */
+cJSON *store_row_record(const struct rec_type *rt, const char *const *cols);
+
+int store_sqlite_open(struct store *st, const char *path);
+int store_pg_open(struct store *st, const char *conninfo);
+
+#endif

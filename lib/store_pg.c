@@ -1,0 +1,331 @@
+/* store_pg.c: the shared store, PostgreSQL through libpq.
+ *
+ * Records are buffered per type and loaded with COPY into a temporary
+ * staging table, then moved with one INSERT … ON CONFLICT DO UPDATE, so a
+ * batch costs two round trips whatever its size. */
+#include "store_impl.h"
+
+#include <libpq-fe.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+struct pending {
+	struct sbuf copy;	/* COPY text-format rows */
+	long rows;
+	uint64_t *keys;		/* open-addressing set of key hashes in this batch */
+	size_t keycap, nkeys;
+	int staged;		/* its staging table exists */
+};
+
+struct pg {
+	PGconn *conn;
+	struct pending p[RK_COUNT];
+	struct sbuf key;
+};
+
+#define PG(st) ((struct pg *)(st)->priv)
+
+static int
+fail(struct store *st, PGresult *res)
+{
+	store_seterr(st, "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(PG(st)->conn));
+	PQclear(res);
+	return -1;
+}
+
+static PGresult *
+run(struct store *st, const char *sql, int n, const char *const *params)
+{
+	return n ? PQexecParams(PG(st)->conn, sql, n, NULL, params, NULL, NULL, 0)
+		 : PQexec(PG(st)->conn, sql);
+}
+
+static int
+pg_exec(struct store *st, const char *sql, int n, const char *const *params)
+{
+	PGresult *res = run(st, sql, n, params);
+	ExecStatusType s = PQresultStatus(res);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+		return fail(st, res);
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_query1(struct store *st, const char *sql, int n, const char *const *params, char **out, int nout)
+{
+	PGresult *res = run(st, sql, n, params);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return fail(st, res);
+	int found = PQntuples(res) > 0;
+	for (int i = 0; found && i < nout; i++)
+		out[i] = PQgetisnull(res, 0, i) ? NULL : xstrdup(PQgetvalue(res, 0, i));
+	PQclear(res);
+	return found;
+}
+
+/* COPY's text format: backslash escapes for the four bytes it reserves. */
+static void
+copy_text(struct sbuf *b, const char *s)
+{
+	const char *run_start = s;
+	for (; *s; s++) {
+		const char *esc = NULL;
+		switch (*s) {
+		case '\\': esc = "\\\\"; break;
+		case '\t': esc = "\\t"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		default: continue;
+		}
+		sbuf_add(b, run_start, (size_t)(s - run_start));
+		sbuf_adds(b, esc);
+		run_start = s + 1;
+	}
+	sbuf_add(b, run_start, (size_t)(s - run_start));
+}
+
+/* Adds the key's hash to the batch's set; 1 if it was already there. */
+static int
+key_seen(struct pending *p, uint64_t h)
+{
+	if (h == 0)
+		h = 1;	/* 0 marks an empty slot */
+	if (2 * (p->nkeys + 1) > p->keycap) {
+		size_t cap = p->keycap ? p->keycap * 2 : 1024;
+		uint64_t *old = p->keys;
+		size_t oldcap = p->keycap;
+		p->keys = xcalloc(cap, sizeof *p->keys);
+		p->keycap = cap;
+		p->nkeys = 0;
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i])
+				key_seen(p, old[i]);
+		free(old);
+	}
+	for (size_t i = h & (p->keycap - 1);; i = (i + 1) & (p->keycap - 1)) {
+		if (p->keys[i] == h)
+			return 1;
+		if (p->keys[i] == 0) {
+			p->keys[i] = h;
+			p->nkeys++;
+			return 0;
+		}
+	}
+}
+
+static int
+stage(struct store *st, const struct rec_type *rt)
+{
+	struct pending *p = &PG(st)->p[rt->kind];
+	if (p->staged)
+		return 0;
+	char sql[256];
+	/* Created outside any transaction, so that a rollback keeps it. */
+	snprintf(sql, sizeof sql,
+		"CREATE TEMP TABLE IF NOT EXISTS \"stage_%s\" (LIKE \"%s\" INCLUDING DEFAULTS)",
+		rt->table, rt->table);
+	if (pg_exec(st, sql, 0, NULL))
+		return -1;
+	p->staged = 1;
+	return 0;
+}
+
+static int
+flush_type(struct store *st, const struct rec_type *rt)
+{
+	struct pg *g = PG(st);
+	struct pending *p = &g->p[rt->kind];
+	if (p->rows == 0)
+		return 0;
+	struct sbuf b = { 0 };
+	sbuf_addf(&b, "COPY \"stage_%s\" (", rt->table);
+	store_sql_columns(&b, rt, "");
+	sbuf_adds(&b, ") FROM STDIN");
+	PGresult *res = PQexec(g->conn, b.s);
+	int rc = -1;
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		fail(st, res);
+		goto out;
+	}
+	PQclear(res);
+	if (PQputCopyData(g->conn, p->copy.s, (int)p->copy.len) != 1 ||
+	    PQputCopyEnd(g->conn, NULL) != 1) {
+		fail(st, NULL);
+		goto out;
+	}
+	res = PQgetResult(g->conn);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fail(st, res);
+		while ((res = PQgetResult(g->conn)))
+			PQclear(res);
+		goto out;
+	}
+	PQclear(res);
+	while ((res = PQgetResult(g->conn)))
+		PQclear(res);
+
+	sbuf_reset(&b);
+	sbuf_addf(&b, "INSERT INTO \"%s\" (", rt->table);
+	store_sql_columns(&b, rt, "");
+	sbuf_adds(&b, ") SELECT ");
+	store_sql_columns(&b, rt, "");
+	sbuf_addf(&b, " FROM \"stage_%s\"", rt->table);
+	store_sql_upsert_tail(&b, rt);
+	sbuf_addf(&b, "; TRUNCATE \"stage_%s\"", rt->table);
+	rc = pg_exec(st, b.s, 0, NULL);
+out:
+	sbuf_free(&b);
+	sbuf_reset(&p->copy);
+	p->rows = 0;
+	if (p->keys)
+		memset(p->keys, 0, p->keycap * sizeof *p->keys);
+	p->nkeys = 0;
+	return rc;
+}
+
+static int
+pg_flush(struct store *st)
+{
+	for (int k = 0; k < RK_COUNT; k++)
+		if (rec_types[k]->table && flush_type(st, rec_types[k]))
+			return -1;
+	return 0;
+}
+
+static int
+pg_put(struct store *st, const struct rec *r)
+{
+	struct pg *g = PG(st);
+	const struct rec_type *rt = r->rt;
+	struct pending *p = &g->p[rt->kind];
+	char buf[64];
+	int allocated;
+
+	if (stage(st, rt))
+		return -1;
+	/* One INSERT … ON CONFLICT may not touch a row twice: a key repeated
+	 * within the batch sends what came before it first. */
+	sbuf_reset(&g->key);
+	for (int i = 0; i < rt->nfields; i++)
+		if (rt->fields[i].flags & F_KEY) {
+			sbuf_adds(&g->key, r->f[i]->valuestring);
+			sbuf_addc(&g->key, '\x1f');
+		}
+	if (key_seen(p, XXH3_64bits(g->key.s, g->key.len))) {
+		if (flush_type(st, rt))
+			return -1;
+		key_seen(p, XXH3_64bits(g->key.s, g->key.len));
+	}
+	for (int i = 0; i < rt->nfields; i++) {
+		if (i)
+			sbuf_addc(&p->copy, '\t');
+		if (r->f[i] == NULL) {
+			sbuf_adds(&p->copy, "\\N");
+			continue;
+		}
+		const char *t = store_field_text(r, i, buf, sizeof buf, &allocated);
+		copy_text(&p->copy, t);
+		if (allocated)
+			free((char *)t);
+	}
+	sbuf_addc(&p->copy, '\t');
+	char *extra = rec_extra_json(r);
+	if (extra) {
+		copy_text(&p->copy, extra);
+		free(extra);
+	} else {
+		sbuf_adds(&p->copy, "\\N");
+	}
+	sbuf_addc(&p->copy, '\n');
+	p->rows++;
+	return 0;
+}
+
+static void
+pg_discard(struct store *st)
+{
+	struct pg *g = PG(st);
+	for (int k = 0; k < RK_COUNT; k++) {
+		struct pending *p = &g->p[k];
+		sbuf_reset(&p->copy);
+		p->rows = 0;
+		if (p->keys)
+			memset(p->keys, 0, p->keycap * sizeof *p->keys);
+		p->nkeys = 0;
+	}
+}
+
+static int
+pg_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *), void *arg)
+{
+	struct pg *g = PG(st);
+	struct sbuf b = { 0 };
+	sbuf_adds(&b, "SELECT ");
+	store_sql_columns(&b, rt, "");
+	sbuf_addf(&b, " FROM \"%s\" ORDER BY ", rt->table);
+	store_sql_keys(&b, rt);
+	int ok = PQsendQuery(g->conn, b.s) && PQsetSingleRowMode(g->conn);
+	sbuf_free(&b);
+	if (!ok)
+		return fail(st, NULL);
+	int rc = 0;
+	PGresult *res;
+	const char *cols[REC_MAXFIELDS + 1];
+	while ((res = PQgetResult(g->conn))) {
+		ExecStatusType s = PQresultStatus(res);
+		if (s == PGRES_SINGLE_TUPLE && rc == 0) {
+			for (int i = 0; i <= rt->nfields; i++)
+				cols[i] = PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
+			cJSON *o = store_row_record(rt, cols);
+			rc = fn(o, arg);
+			cJSON_Delete(o);
+		} else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == 0) {
+			store_seterr(st, "%s", PQresultErrorMessage(res));
+			rc = -1;
+		}
+		PQclear(res);
+	}
+	return rc;
+}
+
+static void
+pg_close(struct store *st)
+{
+	struct pg *g = PG(st);
+	if (g == NULL)
+		return;
+	for (int k = 0; k < RK_COUNT; k++) {
+		sbuf_free(&g->p[k].copy);
+		free(g->p[k].keys);
+	}
+	sbuf_free(&g->key);
+	PQfinish(g->conn);
+	free(g);
+}
+
+static void
+quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;	/* NOTICEs such as "relation already exists, skipping" */
+}
+
+static const struct store_ops pg_ops = {
+	pg_exec, pg_query1, pg_put, pg_flush, pg_each, pg_discard, pg_close,
+};
+
+int
+store_pg_open(struct store *st, const char *conninfo)
+{
+	struct pg *g = xcalloc(1, sizeof *g);
+	st->priv = g;
+	st->ops = &pg_ops;
+	g->conn = PQconnectdb(conninfo);
+	if (PQstatus(g->conn) != CONNECTION_OK)
+		return fail(st, NULL);
+	PQsetNoticeProcessor(g->conn, quiet, NULL);
+	return pg_exec(st, "SET client_encoding = 'UTF8'", 0, NULL);
+}

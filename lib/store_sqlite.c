@@ -1,0 +1,196 @@
+/* store_sqlite.c: the embedded store, one SQLite file. */
+#include "store_impl.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sq {
+	sqlite3 *db;
+	sqlite3_stmt *upsert[RK_COUNT];	/* prepared once per type */
+};
+
+#define SQ(st) ((struct sq *)(st)->priv)
+
+static int
+fail(struct store *st)
+{
+	store_seterr(st, "%s", sqlite3_errmsg(SQ(st)->db));
+	return -1;
+}
+
+static int
+bind_params(struct store *st, sqlite3_stmt *s, int n, const char *const *params)
+{
+	for (int i = 0; i < n; i++)
+		if (sqlite3_bind_text(s, i + 1, params[i], -1, SQLITE_STATIC) != SQLITE_OK)
+			return fail(st);
+	return 0;
+}
+
+static int
+sq_exec(struct store *st, const char *sql, int n, const char *const *params)
+{
+	if (n == 0) {
+		char *msg = NULL;
+		if (sqlite3_exec(SQ(st)->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+			store_seterr(st, "%s", msg ? msg : sqlite3_errmsg(SQ(st)->db));
+			sqlite3_free(msg);
+			return -1;
+		}
+		return 0;
+	}
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(SQ(st)->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return fail(st);
+	int rc = bind_params(st, s, n, params);
+	if (rc == 0 && sqlite3_step(s) != SQLITE_DONE)
+		rc = fail(st);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int
+sq_query1(struct store *st, const char *sql, int n, const char *const *params, char **out, int nout)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(SQ(st)->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return fail(st);
+	int rc = bind_params(st, s, n, params);
+	if (rc == 0) {
+		int step = sqlite3_step(s);
+		if (step == SQLITE_ROW) {
+			for (int i = 0; i < nout; i++) {
+				const unsigned char *t = sqlite3_column_text(s, i);
+				out[i] = t ? xstrdup((const char *)t) : NULL;
+			}
+			rc = 1;
+		} else if (step != SQLITE_DONE) {
+			rc = fail(st);
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static sqlite3_stmt *
+upsert_stmt(struct store *st, const struct rec_type *rt)
+{
+	struct sq *q = SQ(st);
+	if (q->upsert[rt->kind])
+		return q->upsert[rt->kind];
+	struct sbuf b = { 0 };
+	sbuf_addf(&b, "INSERT INTO \"%s\" (", rt->table);
+	store_sql_columns(&b, rt, "");
+	sbuf_adds(&b, ") VALUES (");
+	for (int i = 0; i <= rt->nfields; i++)
+		sbuf_adds(&b, i ? ", ?" : "?");
+	sbuf_adds(&b, ")");
+	store_sql_upsert_tail(&b, rt);
+	if (sqlite3_prepare_v3(q->db, b.s, -1, SQLITE_PREPARE_PERSISTENT, &q->upsert[rt->kind], NULL) !=
+	    SQLITE_OK)
+		fail(st);
+	sbuf_free(&b);
+	return q->upsert[rt->kind];
+}
+
+static int
+sq_put(struct store *st, const struct rec *r)
+{
+	const struct rec_type *rt = r->rt;
+	sqlite3_stmt *s = upsert_stmt(st, rt);
+	if (s == NULL)
+		return -1;
+	for (int i = 0; i < rt->nfields; i++) {
+		const cJSON *v = r->f[i];
+		const struct rec_field *f = &rt->fields[i];
+		int rc;
+		if (v == NULL)
+			rc = sqlite3_bind_null(s, i + 1);
+		else if (f->kind == FK_INT)
+			rc = sqlite3_bind_int64(s, i + 1, (sqlite3_int64)v->valuedouble);
+		else if (f->kind == FK_BOOL)
+			rc = sqlite3_bind_int(s, i + 1, cJSON_IsTrue(v));
+		else if (f->kind == FK_NUM)
+			rc = sqlite3_bind_double(s, i + 1, v->valuedouble);
+		else if (f->kind == FK_LIST || f->kind == FK_COUNTS)
+			rc = sqlite3_bind_text(s, i + 1, cJSON_PrintUnformatted(v), -1, free);
+		else	/* the record outlives the step below */
+			rc = sqlite3_bind_text(s, i + 1, v->valuestring, -1, SQLITE_STATIC);
+		if (rc != SQLITE_OK)
+			return fail(st);
+	}
+	char *extra = rec_extra_json(r);
+	if (extra)
+		sqlite3_bind_text(s, rt->nfields + 1, extra, -1, free);
+	else
+		sqlite3_bind_null(s, rt->nfields + 1);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : fail(st);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
+static int sq_flush(struct store *st) { (void)st; return 0; }
+static void sq_discard(struct store *st) { (void)st; }
+
+static int
+sq_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *), void *arg)
+{
+	struct sbuf b = { 0 };
+	sqlite3_stmt *s;
+	sbuf_adds(&b, "SELECT ");
+	store_sql_columns(&b, rt, "");
+	sbuf_addf(&b, " FROM \"%s\" ORDER BY ", rt->table);
+	store_sql_keys(&b, rt);
+	int rc = sqlite3_prepare_v2(SQ(st)->db, b.s, -1, &s, NULL) == SQLITE_OK ? 0 : fail(st);
+	sbuf_free(&b);
+	if (rc)
+		return rc;
+	const char *cols[REC_MAXFIELDS + 1];
+	int step;
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i <= rt->nfields; i++)
+			cols[i] = (const char *)sqlite3_column_text(s, i);
+		cJSON *o = store_row_record(rt, cols);
+		rc = fn(o, arg);
+		cJSON_Delete(o);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = fail(st);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static void
+sq_close(struct store *st)
+{
+	struct sq *q = SQ(st);
+	if (q == NULL)
+		return;
+	for (int k = 0; k < RK_COUNT; k++)
+		sqlite3_finalize(q->upsert[k]);
+	sqlite3_close(q->db);
+	free(q);
+}
+
+static const struct store_ops sqlite_ops = {
+	sq_exec, sq_query1, sq_put, sq_flush, sq_each, sq_discard, sq_close,
+};
+
+int
+store_sqlite_open(struct store *st, const char *path)
+{
+	struct sq *q = xcalloc(1, sizeof *q);
+	st->priv = q;
+	st->ops = &sqlite_ops;
+	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK)
+		return fail(st);
+	const char *t = getenv("ROTA_BUSY_TIMEOUT_MS");
+	sqlite3_busy_timeout(q->db, t ? atoi(t) : 30000);
+	/* WAL lets readers go on while an import writes; NORMAL sync is
+	 * durable against a killed process, which is what the ledger needs. */
+	return sq_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+			   "PRAGMA foreign_keys = ON;", 0, NULL);
+}

@@ -1,0 +1,55 @@
+/* util.h: messages in the style of err(3), exit statuses, memory, buffers. */
+#ifndef ROTA_UTIL_H
+#define ROTA_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdnoreturn.h>
+
+/* The one exit-status table of the toolchain; rota(7) documents it. */
+enum rota_exit {
+	EXIT_OK = 0,		/* success, nothing found */
+	EXIT_FOUND = 1,		/* a check found something, rows were rejected, a miss */
+	EXIT_USAGE = 2,		/* bad options or arguments */
+	EXIT_DATA = 3,		/* input unusable: unreadable file, too many rejects */
+	EXIT_STORE = 4,		/* the store failed: cannot open, connect, migrate, write */
+	EXIT_BUSY = 5,		/* a lock could not be had */
+	EXIT_INFEASIBLE = 6,	/* no schedule keeps every hard rule */
+	EXIT_IO = 7,		/* a system or output error (full disk, closed pipe) */
+};
+
+extern const char *rota_progname;
+void rota_setprogname(const char *argv0);
+void rota_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rota_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void rota_errx(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+noreturn void rota_err(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Flushes and closes standard output; a write error becomes EXIT_IO. */
+int rota_close_stdout(void);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* A growable byte buffer, always NUL-terminated. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+void sbuf_add(struct sbuf *b, const char *p, size_t n);
+void sbuf_adds(struct sbuf *b, const char *s);
+void sbuf_addc(struct sbuf *b, char c);
+void sbuf_addf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_reset(struct sbuf *b);
+void sbuf_free(struct sbuf *b);
+
+/* Offset of the first byte that is not valid UTF-8, or -1 if all valid. */
+long utf8_invalid_at(const char *s, size_t n);
+
+/* Monotonic seconds, for rates and progress. */
+double rota_now(void);
+
+#endif
