@@ -98,7 +98,7 @@ rtime_parse_instant(const char *s, size_t n, int64_t *utc, int *offset, const ch
 	static const char *shape = "expected an RFC 3339 instant YYYY-MM-DDTHH:MM:SS with Z or an offset";
 	int64_t days;
 	int hh, mm, ss;
-	if (n < 20) {
+	if (n < 19) {
 		*why = shape;
 		return -1;
 	}

@@ -178,6 +178,7 @@ ndjson_next(struct source *s, struct src_row *row)
 	if (end && strspn(end, " \t") != n - (size_t)(end - s->line)) {
 		cJSON_Delete(row->obj);
 		row->obj = NULL;
+		end += strspn(end, " \t");
 		rec_error_set(&row->err, "", "text after the JSON object at column %ld",
 			(long)(end - s->line) + 1);
 	}
@@ -607,7 +608,8 @@ nrp_line(struct source *s, char *line, struct rec_error *e)
 		return 0;
 	}
 	default:
-		rec_error_set(e, "", "data before the first SECTION_ line");
+		rec_error_set(e, "", s->section < 0 ? "data before the first SECTION_ line"
+						    : "data in a rejected section");
 		return -1;
 	}
 }

@@ -1,0 +1,54 @@
+/* tap.c: a minimal Test Anything Protocol emitter. */
+#include "tap.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int count, failed;
+
+static int
+report(int cond, const char *name)
+{
+	count++;
+	if (!cond)
+		failed++;
+	printf("%sok %d - %s\n", cond ? "" : "not ", count, name);
+	return cond;
+}
+
+int
+tap_ok(int cond, const char *fmt, ...)
+{
+	char name[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof name, fmt, ap);
+	va_end(ap);
+	return report(cond, name);
+}
+
+int
+tap_is_str(const char *got, const char *want, const char *name)
+{
+	int ok = (got == NULL && want == NULL) || (got && want && strcmp(got, want) == 0);
+	if (!report(ok, name))
+		printf("#   got:  %s\n#   want: %s\n", got ? got : "(null)", want ? want : "(null)");
+	return ok;
+}
+
+int
+tap_is_int(long long got, long long want, const char *name)
+{
+	if (!report(got == want, name))
+		printf("#   got:  %lld\n#   want: %lld\n", got, want);
+	return got == want;
+}
+
+int
+tap_done(void)
+{
+	printf("1..%d\n", count);
+	fflush(stdout);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,31 @@
+/* Unit tests for lib/util: UTF-8 validation and buffers. */
+#include <string.h>
+
+#include "tap.h"
+#include "util.h"
+
+#define U(s) utf8_invalid_at(s, sizeof s - 1)
+
+int
+main(void)
+{
+	tap_is_int(U("plain ascii"), -1, "ASCII is valid");
+	tap_is_int(U("Zo\xc3\xab caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), -1, "2-, 3- and 4-byte forms");
+	tap_is_int(U("ab\xff"), 2, "0xff is never valid");
+	tap_is_int(U("a\xc3"), 1, "truncated sequence at the end");
+	tap_is_int(U("\xc0\xaf"), 0, "overlong encoding of /");
+	tap_is_int(U("\xed\xa0\x80"), 0, "UTF-16 surrogate");
+	tap_is_int(U("\xf4\x90\x80\x80"), 0, "past U+10FFFF");
+	tap_is_int(U("x\xe2\x28\xa1"), 1, "bad continuation byte");
+
+	struct sbuf b = { 0 };
+	for (int i = 0; i < 1000; i++)
+		sbuf_addf(&b, "%d,", i);
+	tap_is_int((long long)b.len, 3890, "sbuf grows across many appends");
+	tap_ok(strncmp(b.s, "0,1,2,", 6) == 0 && b.s[b.len] == '\0', "sbuf keeps content and NUL");
+	sbuf_reset(&b);
+	sbuf_add(&b, "a\0b", 3);
+	tap_is_int((long long)b.len, 3, "sbuf_add takes embedded NUL");
+	sbuf_free(&b);
+	return tap_done();
+}
