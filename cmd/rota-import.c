@@ -525,6 +525,7 @@ main(int argc, char **argv)
 		store_close(r.st);
 	}
 	close_rejects(&r);
+	sbuf_free(&r.inputs);
 	summary(&r);
 	if (stopped)
 		status = EXIT_DATA;

@@ -400,20 +400,27 @@ rec_validate(cJSON *obj, struct rec *r, struct rec_error *e)
 	r->nextra = 0;
 	memset(r->f, 0, sizeof r->f);
 
+	const cJSON *seen[REC_MAXFIELDS] = { 0 };
+	int next = 0;	/* fields usually come in table order: try that one first */
 	for (cJSON *c = obj->child; c; c = c->next) {
-		/* A key given twice would make "which one counts" depend on the parser. */
-		for (cJSON *d = obj->child; d != c; d = d->next)
-			if (strcmp(d->string, c->string) == 0) {
-				rec_error_set(e, c->string, "given twice");
-				return -1;
-			}
 		if (c == type)
 			continue;
-		int i = rec_field_index(rt, c->string);
+		int i = next < rt->nfields && strcmp(rt->fields[next].name, c->string) == 0
+			? next : rec_field_index(rt, c->string);
+		/* A key given twice would make "which one counts" depend on the parser. */
+		int twice = i >= 0 ? seen[i] != NULL : 0;
+		for (cJSON *d = obj->child; i < 0 && d != c; d = d->next)
+			twice |= strcmp(d->string, c->string) == 0;
+		if (twice || (c != type && strcmp(c->string, "type") == 0)) {
+			rec_error_set(e, c->string, "given twice");
+			return -1;
+		}
 		if (i < 0) {
 			r->nextra++;
 			continue;
 		}
+		seen[i] = c;
+		next = i + 1;
 		if (cJSON_IsNull(c) && !(rt->fields[i].flags & (F_REQ | F_KEY)))
 			continue;	/* null: the same as absent */
 		if (check_value(&rt->fields[i], c, e))
@@ -492,9 +499,10 @@ rec_value_from_text(const struct rec_field *f, const char *s, struct rec_error *
 		return cJSON_CreateNumber(v);
 	}
 	case FK_BOOL:
-		if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes"))
+		/* t and f: how PostgreSQL writes booleans back. */
+		if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "t"))
 			return cJSON_CreateTrue();
-		if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no"))
+		if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no") || !strcmp(s, "f"))
 			return cJSON_CreateFalse();
 		rec_error_set(e, f->name, "expected true or false, got \"%.40s\"", s);
 		return NULL;

@@ -344,7 +344,10 @@ csv_header(struct source *s, char *err, size_t errlen)
 	s->rt = s->opt.csv_type;
 	if (s->rt == NULL && s->type_col < 0 && (s->rt = csv_guess_type(s, err, errlen)) == NULL)
 		return -1;
+	/* Each column's field, found once here rather than on every row. */
 	s->col_field = xcalloc(s->ncols, sizeof *s->col_field);
+	for (size_t i = 0; i < s->ncols; i++)
+		s->col_field[i] = s->rt ? rec_field_index(s->rt, s->names[i]) : -1;
 	s->header_done = 1;
 	return 0;
 }
@@ -388,7 +391,7 @@ csv_next(struct source *s, struct src_row *row)
 		const char *v = cell(s, c);
 		if (*v == '\0' || (int)c == s->type_col)
 			continue;	/* an empty cell is an absent field */
-		int fi = rec_field_index(rt, s->names[c]);
+		int fi = rt == s->rt ? s->col_field[c] : rec_field_index(rt, s->names[c]);
 		cJSON *val = fi < 0 ? cJSON_CreateString(v)
 				    : rec_value_from_text(&rt->fields[fi], v, &row->err);
 		if (val == NULL) {

@@ -48,8 +48,9 @@ sql_type(enum field_kind k, int pg)
 {
 	switch (k) {
 	case FK_INT:
-	case FK_BOOL:
 		return pg ? "bigint" : "integer";
+	case FK_BOOL:	/* SQLite has no boolean type; 1 and 0 load into both */
+		return pg ? "boolean" : "integer";
 	case FK_NUM:
 		return pg ? "double precision" : "real";
 	default:

@@ -126,8 +126,7 @@ sq_put(struct store *st, const struct rec *r)
 	else
 		sqlite3_bind_null(s, rt->nfields + 1);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : fail(st);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	sqlite3_reset(s);	/* every parameter is bound again on the next put */
 	return rc;
 }
 
@@ -184,7 +183,9 @@ store_sqlite_open(struct store *st, const char *path)
 	struct sq *q = xcalloc(1, sizeof *q);
 	st->priv = q;
 	st->ops = &sqlite_ops;
-	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	/* One connection, one thread: SQLite's own mutexes are not needed. */
+	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK)
 		return fail(st);
 	const char *t = getenv("ROTA_BUSY_TIMEOUT_MS");
