@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "loader.h"
 #include "record.h"
 #include "rtime.h"
 #include "source.h"
@@ -37,6 +39,8 @@ struct opts {
 struct run {
 	struct opts *o;
 	struct store *st;
+	struct loader *ld;
+	int store_failed;
 	FILE *rej;
 	char *rej_tmp;
 	char import_id[33];
@@ -81,7 +85,8 @@ usage(FILE *fp)
 "\n"
 "Exit status: 0 all rows loaded; 1 some rows rejected, the rest loaded; 2 usage;\n"
 "3 input unusable or too many rejects (nothing of the batch in flight kept);\n"
-"4 store error; 7 output error.  See rota-import(1) and rota(7).\n");
+"4 store error; 5 store locked by another writer past the busy timeout;\n"
+"7 output error.  See rota-import(1) and rota(7).\n");
 }
 
 static long long
@@ -136,7 +141,11 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (o->type == NULL)
 				rota_errx(EXIT_USAGE, "--type: unknown record type \"%s\"", optarg);
 			break;
-		case 'd': o->db = optarg; break;
+		case 'd':
+			if (*optarg == '\0')
+				rota_errx(EXIT_USAGE, "--db: empty store name");
+			o->db = optarg;
+			break;
 		case 'b': o->batch_size = (long)number_arg("--batch-size", optarg, 1, 100000000); break;
 		case O_ATOMIC: o->atomic = 1; break;
 		case 'r': o->rejects = optarg; break;
@@ -156,7 +165,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'v': o->verbose = 1; o->quiet = 0; break;
 		case 'h': usage(stdout); exit(rota_close_stdout());
 		case O_VERSION: printf("rota-import %s\n", ROTA_VERSION); exit(rota_close_stdout());
-		default: usage(stderr); exit(EXIT_USAGE);
+		default:
+			fprintf(stderr, "usage: rota-import [options] [FILE...]\n"
+					"Try 'rota-import --help' for more information.\n");
+			exit(EXIT_USAGE);
 		}
 	}
 	if (o->list + o->dump > 1)
@@ -225,6 +237,9 @@ open_rejects(struct run *r)
 	int fd = mkstemp(r->rej_tmp);
 	if (fd < 0 || (r->rej = fdopen(fd, "w")) == NULL)
 		rota_err(EXIT_IO, "%s", r->o->rejects);
+	mode_t mask = umask(0);	/* mkstemp makes 0600; a plain file honours the umask */
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
 }
 
 static void
@@ -247,7 +262,7 @@ reject(struct run *r, const struct src_row *row, const struct rec_error *e)
 {
 	r->rejected++;
 	if (!r->o->quiet && (r->o->verbose || r->rejected <= 10)) {
-		if (r->o->progress)
+		if (r->o->progress && isatty(STDERR_FILENO))
 			fputs("\r\033[K", stderr);
 		if (e->field[0])
 			rota_warnx("%s:%ld: %s: %s", row->file, row->line, e->field, e->msg);
@@ -286,47 +301,38 @@ static noreturn void
 store_fail(struct run *r, const char *what)
 {
 	rota_warnx("%s: %s: %s", store_spec(r->o->db), what, store_errmsg(r->st));
+	int status = store_busy(r->st) ? EXIT_BUSY : EXIT_STORE;
 	store_rollback(r->st);
 	store_close(r->st);
 	close_rejects(r);
-	exit(EXIT_STORE);
+	exit(status);
 }
 
 static void
 progress(struct run *r, const struct source *s, int final)
 {
 	double now = rota_now();
-	if (!r->o->progress || (!final && now - r->last_progress < 0.25))
+	/* On a terminal one line redrawn four times a second; elsewhere (a log
+	 * file, with --progress) one plain line a second. */
+	int tty = isatty(STDERR_FILENO);
+	if (!r->o->progress || (!final && now - r->last_progress < (tty ? 0.25 : 1.0)))
 		return;
 	r->last_progress = now;
+	if (final) {
+		if (tty)
+			fputs("\r\033[K", stderr);
+		return;
+	}
 	double el = now - r->t0, rate = el > 0 ? (double)r->read / el : 0;
-	fprintf(stderr, "\r\033[K%s: %lld rows, %.0f rows/s", rota_progname, r->read, rate);
+	fprintf(stderr, "%s%s: %lld rows, %.0f rows/s", tty ? "\r\033[K" : "", rota_progname,
+		r->read, rate);
 	off_t done = r->bytes_before + (s ? source_offset(s) : 0);
-	if (r->total_bytes > 0 && done > 0 && !final) {
+	if (r->total_bytes > 0 && done > 0) {
 		double frac = (double)done / (double)r->total_bytes;
 		fprintf(stderr, ", %.0f%%, ETA %.0fs", 100 * frac, el / frac - el);
 	}
-	if (final)
-		fputs("\r\033[K", stderr);
+	fputs(tty ? "" : "\n", stderr);
 	fflush(stderr);
-}
-
-/* Commits the batch in flight with its ledger row. */
-static void
-commit_batch(struct run *r, int last)
-{
-	if (r->import_id[0] && r->batch_rows > 0 &&
-	    store_ledger_batch(r->st, r->import_id, r->inputs.s, ++r->batches, r->read, r->batch_rows))
-		store_fail(r, "import ledger");
-	if (!r->import_id[0] && r->batch_rows > 0)
-		r->batches++;
-	if (last && r->import_id[0] && store_ledger_finish(r->st, r->import_id))
-		store_fail(r, "import ledger");
-	if (store_commit(r->st))
-		store_fail(r, "commit");
-	r->batch_rows = 0;
-	if (!last && store_begin(r->st))
-		store_fail(r, "begin");
 }
 
 static int
@@ -360,13 +366,12 @@ take(struct run *r, struct src_row *row)
 	} else if (rec.rt->table == NULL) {
 		r->skipped++;	/* summaries describe a run; a store keeps none */
 	} else {
-		if (store_put(r->st, &rec))
-			store_fail(r, rec.rt->table);
 		r->loaded++;
-		if (++r->batch_rows >= r->o->batch_size && !r->o->atomic)
-			commit_batch(r, 0);
-		else if (r->batch_rows >= r->o->batch_size && store_flush(r->st))
-			store_fail(r, rec.rt->table);
+		if (loader_add(r->ld, row->obj, &rec, r->read))
+			r->store_failed = 1;
+		row->obj = NULL;	/* the loader's now */
+		if (r->store_failed)
+			return 1;
 	}
 	cJSON_Delete(row->obj);
 	row->obj = NULL;
@@ -433,9 +438,9 @@ static int
 read_store(const struct opts *o)
 {
 	char err[1024];
-	struct store *st = store_open(store_spec(o->db), err, sizeof err);
+	struct store *st = store_open_read(store_spec(o->db), err, sizeof err);
 	if (st == NULL)
-		rota_errx(EXIT_STORE, "%s", err);
+		rota_errx(errno == EBUSY ? EXIT_BUSY : EXIT_STORE, "%s", err);
 	int rc = 0;
 	if (o->list) {
 		rc = list_store(st);
@@ -459,6 +464,7 @@ main(int argc, char **argv)
 	struct run r = { 0 };
 
 	rota_setprogname(argv[0]);
+	argv[0] = (char *)rota_progname;	/* getopt names the program by argv[0] */
 	parse_args(argc, argv, &o);
 	if (o.list || o.dump)
 		return read_store(&o);
@@ -475,17 +481,21 @@ main(int argc, char **argv)
 	if (o.db) {
 		char err[1024];
 		if ((r.st = store_open(o.db, err, sizeof err)) == NULL)
-			rota_errx(EXIT_STORE, "%s", err);
-		if (!o.atomic && import_identity(&r, files, nfiles) && o.resume) {
+			rota_errx(errno == EBUSY ? EXIT_BUSY : EXIT_STORE, "%s", err);
+		if (!o.atomic && import_identity(&r, files, nfiles)) {
 			long batches;
+			if (!o.resume && store_ledger_forget(r.st, r.import_id))
+				store_fail(&r, "import ledger");
 			if (store_ledger_resume(r.st, r.import_id, &r.done_before, &batches))
 				store_fail(&r, "import ledger");
 			r.batches = batches;
 			if (r.done_before && !o.quiet)
-				rota_warnx("resuming: %lld rows in %ld batches were committed by an "
-					   "earlier run", r.done_before, batches);
+				rota_warnx("resuming: the first %lld row%s (%ld batch%s) were committed "
+					   "by an earlier run", r.done_before, r.done_before == 1 ? "" : "s",
+					batches, batches == 1 ? "" : "es");
 		}
-		if (store_begin(r.st))
+		struct loader_opts lo = { o.batch_size, o.atomic, r.import_id, r.inputs.s, r.batches };
+		if ((r.ld = loader_start(r.st, &lo)) == NULL)
 			store_fail(&r, "begin");
 	}
 	for (int i = 0; i < nfiles; i++) {
@@ -504,30 +514,34 @@ main(int argc, char **argv)
 		int rc = import_file(&r, files[i]);
 		if (rc > 0) {
 			stopped = 1;
-			rota_warnx("more than %lld rows rejected; stopping", o.max_rejects);
+			if (!r.store_failed)
+				rota_warnx("more than %lld rows rejected; stopping", o.max_rejects);
 		} else if (rc < 0) {
 			stopped = 1;
 		}
 	}
 	progress(&r, NULL, 1);
 	if (r.st) {
-		if (stopped || (o.atomic && r.rejected)) {
-			if (!stopped)
-				rota_warnx("--atomic: %lld rows rejected; nothing loaded", r.rejected);
-			r.loaded -= r.batch_rows;
-			store_rollback(r.st);
-			if (o.atomic)
-				r.loaded = 0;
+		if (!stopped && o.atomic && r.rejected) {
+			rota_warnx("--atomic: %lld rows rejected; nothing loaded", r.rejected);
 			stopped = 1;
-		} else {
-			commit_batch(&r, 1);
 		}
+		struct loader_result res;
+		char err[1024];
+		if (loader_finish(r.ld, !stopped, &res, err, sizeof err)) {
+			rota_warnx("%s: %s", store_spec(o.db), err);
+			r.store_failed = store_busy(r.st) ? EXIT_BUSY : EXIT_STORE;
+		}
+		r.batches = res.batches;
+		r.loaded = res.rows;
 		store_close(r.st);
 	}
 	close_rejects(&r);
 	sbuf_free(&r.inputs);
 	summary(&r);
-	if (stopped)
+	if (r.store_failed)
+		status = r.store_failed == EXIT_BUSY ? EXIT_BUSY : EXIT_STORE;
+	else if (stopped)
 		status = EXIT_DATA;
 	else if (r.rejected)
 		status = EXIT_FOUND;

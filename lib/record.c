@@ -180,6 +180,24 @@ check_int(const struct rec_field *f, const cJSON *v, struct rec_error *e)
 	return 0;
 }
 
+/* A string that must be one of f->values. */
+static int
+check_member(const struct rec_field *f, const cJSON *v, struct rec_error *e)
+{
+	char b[48], list[200] = "";
+	for (const char *const *p = f->values; *p; p++)
+		if (strcmp(*p, v->valuestring) == 0)
+			return 0;
+	for (const char *const *p = f->values; *p; p++) {
+		strncat(list, *p, sizeof list - strlen(list) - 3);
+		if (p[1])
+			strncat(list, ", ", sizeof list - strlen(list) - 1);
+	}
+	shown(v, b, sizeof b);
+	rec_error_set(e, f->name, "expected one of %s; got %s", list, b);
+	return -1;
+}
+
 static int
 check_value(const struct rec_field *f, const cJSON *v, struct rec_error *e)
 {
@@ -216,6 +234,8 @@ check_value(const struct rec_field *f, const cJSON *v, struct rec_error *e)
 				return -1;
 			}
 			if (check_id(c->valuestring, f->name, e))
+				return -1;
+			if (f->values && check_member(f, c, e))
 				return -1;
 		}
 		return 0;
@@ -265,20 +285,7 @@ check_value(const struct rec_field *f, const cJSON *v, struct rec_error *e)
 			return 0;
 		break;
 	case FK_ENUM:
-		for (const char *const *p = f->values; *p; p++)
-			if (strcmp(*p, s) == 0)
-				return 0;
-		shown(v, b, sizeof b);
-		{
-			char list[200] = "";
-			for (const char *const *p = f->values; *p; p++) {
-				strncat(list, *p, sizeof list - strlen(list) - 3);
-				if (p[1])
-					strncat(list, ", ", sizeof list - strlen(list) - 1);
-			}
-			rec_error_set(e, f->name, "expected one of %s; got %s", list, b);
-		}
-		return -1;
+		return check_member(f, v, e);
 	default:
 		return 0;
 	}
@@ -342,10 +349,37 @@ check_record(const struct rec *r, struct rec_error *e)
 		return check_order(r, "pgy_min", "pgy_max", e);
 	case RK_COVER:
 		return check_order(r, "min", "max", e);
-	case RK_LIMIT:
+	case RK_LIMIT: {
 		if (check_order(r, "min_minutes", "max_minutes", e) ||
 		    check_order(r, "min_consecutive", "max_consecutive", e))
 			return -1;
+		const cJSON *lo = field_of(r, "min_shifts"), *hi = field_of(r, "max_shifts");
+		for (const cJSON *c = lo ? lo->child : NULL; c && hi; c = c->next) {
+			const cJSON *m = cJSON_GetObjectItemCaseSensitive(hi, c->string);
+			if (m && c->valuedouble > m->valuedouble) {
+				rec_error_set(e, "min_shifts", "%s: %.0f is more than max_shifts %.0f",
+					c->string, c->valuedouble, m->valuedouble);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	case RK_FINDING:
+		a = text_of(r, "from");
+		b = text_of(r, "to");
+		/* Same form (date or instant): text order is time order, offsets aside. */
+		if (strlen(a) == strlen(b) && strlen(a) == 10 && strcmp(b, a) < 0) {
+			rec_error_set(e, "to", "%s is before from (%s)", b, a);
+			return -1;
+		}
+		if (strlen(a) > 10 && strlen(b) > 10) {
+			rtime_parse_instant(a, strlen(a), &ta, &off, &why);
+			rtime_parse_instant(b, strlen(b), &tb, &off, &why);
+			if (tb < ta) {
+				rec_error_set(e, "to", "%s is before from (%s)", b, a);
+				return -1;
+			}
+		}
 		return 0;
 	case RK_ASSIGNMENT:
 		a = text_of(r, "start");

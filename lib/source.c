@@ -268,8 +268,10 @@ cell(const struct source *s, size_t i)
 	return s->cells.s + s->cell_off[i];
 }
 
-/* Picks the record type whose required fields the header has, and that
- * names the most of the header's columns. */
+/* Picks the stored record type whose required fields the header has, that
+ * names at least half of the header's columns, and the most of them.  (The
+ * half keeps a type with few required fields, limit, from claiming a header
+ * by one column.) */
 static const struct rec_type *
 csv_guess_type(struct source *s, char *err, size_t errlen)
 {
@@ -286,7 +288,7 @@ csv_guess_type(struct source *s, char *err, size_t errlen)
 			if ((rt->fields[i].flags & F_REQ) && !found)
 				ok = 0;
 		}
-		if (!ok || score == 0)
+		if (!ok || rt->table == NULL || score == 0 || 2 * (size_t)score < s->ncols)
 			continue;
 		if (score > best_score) {
 			best = rt;

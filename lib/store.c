@@ -1,6 +1,7 @@
 /* store.c: what both backends share: choosing one, the schema, the ledger. */
 #include "store_impl.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ store_seterr(struct store *st, const char *fmt, ...)
 }
 
 const char *store_errmsg(const struct store *st) { return st->errmsg; }
+int store_busy(const struct store *st) { return st->busy; }
 enum store_kind store_kind(const struct store *st) { return st->kind; }
 
 static const char *
@@ -146,6 +148,25 @@ store_row_record(const struct rec_type *rt, const char *const *cols)
 	return o;
 }
 
+/* A reader only checks that the schema is one it knows. */
+static int
+check_schema(struct store *st)
+{
+	char *ver = NULL;
+	if (st->ops->query1(st, "SELECT max(version) FROM rota_schema", 0, NULL, &ver, 1) < 0) {
+		store_seterr(st, "not a rota store (it has no rota_schema table)");
+		return -1;
+	}
+	int version = ver ? atoi(ver) : 0;
+	free(ver);
+	if (version < 1 || version > STORE_SCHEMA_VERSION) {
+		store_seterr(st, "the store's schema is version %d; this rota reads version %d",
+			version, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
 /* Creates or upgrades the schema inside one transaction. */
 static int
 migrate(struct store *st)
@@ -194,20 +215,43 @@ out:
 	return rc;
 }
 
-struct store *
-store_open(const char *spec, char *err, size_t errlen)
+static struct store *
+open_store(const char *spec, int readonly, char *err, size_t errlen)
 {
 	struct store *st = xcalloc(1, sizeof *st);
 	st->kind = store_kind_of(spec);
-	int rc = st->kind == STORE_PG ? store_pg_open(st, spec) : store_sqlite_open(st, spec);
+	st->readonly = readonly;
+	int rc;
+	if (*spec == '\0') {
+		/* SQLite would open a private temporary database: nothing kept. */
+		store_seterr(st, "empty store name");
+		rc = -1;
+	} else {
+		rc = st->kind == STORE_PG ? store_pg_open(st, spec)
+					  : store_sqlite_open(st, spec, readonly);
+	}
 	if (rc == 0)
-		rc = migrate(st);
+		rc = readonly ? check_schema(st) : migrate(st);
 	if (rc) {
-		snprintf(err, errlen, "%s: %s", spec, st->errmsg);
+		snprintf(err, errlen, "%s: %s", *spec ? spec : "''", st->errmsg);
+		int busy = st->busy;
 		store_close(st);
+		errno = busy ? EBUSY : 0;
 		return NULL;
 	}
 	return st;
+}
+
+struct store *
+store_open(const char *spec, char *err, size_t errlen)
+{
+	return open_store(spec, 0, err, errlen);
+}
+
+struct store *
+store_open_read(const char *spec, char *err, size_t errlen)
+{
+	return open_store(spec, 1, err, errlen);
 }
 
 void
@@ -328,6 +372,13 @@ store_ledger_batch(struct store *st, const char *import_id, const char *inputs, 
 	       st->ops->exec(st,
 		       "INSERT INTO rota_import_batch (import_id, batch, last_record, nrows, committed) "
 		       "VALUES ($1, $2, $3, $4, $5)", 5, p2) ? -1 : 0;
+}
+
+int
+store_ledger_forget(struct store *st, const char *import_id)
+{
+	const char *p[1] = { import_id };
+	return st->ops->exec(st, "DELETE FROM rota_import WHERE import_id = $1", 1, p);
 }
 
 int

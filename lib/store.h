@@ -22,12 +22,19 @@ const char *store_spec(const char *spec);
 enum store_kind store_kind_of(const char *spec);
 
 /* Opens (creating an SQLite file if need be) and migrates the schema.
- * NULL with a message in err on failure. */
+ * NULL with a message in err on failure; errno is then EBUSY when another
+ * writer held the store past the busy timeout. */
 struct store *store_open(const char *spec, char *err, size_t errlen);
+/* Opens an existing store to read: creates nothing, takes no write lock,
+ * and refuses a store whose schema is missing or newer than this rota's. */
+struct store *store_open_read(const char *spec, char *err, size_t errlen);
 void store_close(struct store *st);
 enum store_kind store_kind(const struct store *st);
 /* The last error, for messages. */
 const char *store_errmsg(const struct store *st);
+/* Whether the last error was another writer holding a lock past the busy
+ * timeout (EXIT_BUSY rather than EXIT_STORE). */
+int store_busy(const struct store *st);
 
 /* Every function below returns 0 on success, -1 on failure (store_errmsg). */
 int store_begin(struct store *st);
@@ -52,5 +59,7 @@ int store_ledger_resume(struct store *st, const char *import_id, long long *done
 int store_ledger_batch(struct store *st, const char *import_id, const char *inputs, long batch,
 	long long last_record, long rows);
 int store_ledger_finish(struct store *st, const char *import_id);
+/* Forgets an import's ledger, so that it starts again from its first row. */
+int store_ledger_forget(struct store *st, const char *import_id);
 
 #endif

@@ -24,6 +24,8 @@ struct store {
 	void *db;
 	char errmsg[1024];
 	int in_tx;
+	int busy;	/* the last error was a lock wait that timed out */
+	int readonly;
 	void *priv;
 };
 
@@ -39,7 +41,7 @@ const char *store_field_text(const struct rec *r, int i, char *buf, size_t n, in
 /* A record object from a row of column texts (fields in table order, then extra). */
 cJSON *store_row_record(const struct rec_type *rt, const char *const *cols);
 
-int store_sqlite_open(struct store *st, const char *path);
+int store_sqlite_open(struct store *st, const char *path, int readonly);
 int store_pg_open(struct store *st, const char *conninfo);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -32,6 +33,9 @@ struct pg {
 static int
 fail(struct store *st, PGresult *res)
 {
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	/* lock_not_available: lock_timeout ran out waiting for another writer */
+	st->busy = state && strcmp(state, "55P03") == 0;
 	store_seterr(st, "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(PG(st)->conn));
 	PQclear(res);
 	return -1;
@@ -383,5 +387,10 @@ store_pg_open(struct store *st, const char *conninfo)
 	if (PQstatus(g->conn) != CONNECTION_OK)
 		return fail(st, NULL);
 	PQsetNoticeProcessor(g->conn, quiet, NULL);
-	return pg_exec(st, "SET client_encoding = 'UTF8'", 0, NULL);
+	/* The same patience with other writers as SQLite's busy timeout. */
+	const char *t = getenv("ROTA_BUSY_TIMEOUT_MS");
+	char sql[96];
+	snprintf(sql, sizeof sql, "SET client_encoding = 'UTF8'; SET lock_timeout = %d",
+		t ? atoi(t) : 30000);
+	return pg_exec(st, sql, 0, NULL);
 }

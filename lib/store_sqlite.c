@@ -15,6 +15,8 @@ struct sq {
 static int
 fail(struct store *st)
 {
+	int code = sqlite3_errcode(SQ(st)->db);
+	st->busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
 	store_seterr(st, "%s", sqlite3_errmsg(SQ(st)->db));
 	return -1;
 }
@@ -34,6 +36,8 @@ sq_exec(struct store *st, const char *sql, int n, const char *const *params)
 	if (n == 0) {
 		char *msg = NULL;
 		if (sqlite3_exec(SQ(st)->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+			int code = sqlite3_errcode(SQ(st)->db);
+			st->busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
 			store_seterr(st, "%s", msg ? msg : sqlite3_errmsg(SQ(st)->db));
 			sqlite3_free(msg);
 			return -1;
@@ -178,18 +182,20 @@ static const struct store_ops sqlite_ops = {
 };
 
 int
-store_sqlite_open(struct store *st, const char *path)
+store_sqlite_open(struct store *st, const char *path, int readonly)
 {
 	struct sq *q = xcalloc(1, sizeof *q);
 	st->priv = q;
 	st->ops = &sqlite_ops;
-	/* One connection, one thread: SQLite's own mutexes are not needed. */
-	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK)
+	/* One connection used by one thread at a time: SQLite's own mutexes
+	 * are not needed. */
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &q->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return fail(st);
 	const char *t = getenv("ROTA_BUSY_TIMEOUT_MS");
 	sqlite3_busy_timeout(q->db, t ? atoi(t) : 30000);
+	if (readonly)
+		return 0;
 	/* WAL lets readers go on while an import writes; NORMAL sync is
 	 * durable against a killed process, which is what the ledger needs. */
 	return sq_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
