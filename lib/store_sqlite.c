@@ -198,6 +198,11 @@ store_sqlite_open(struct store *st, const char *path, int readonly)
 		return 0;
 	/* WAL lets readers go on while an import writes; NORMAL sync is
 	 * durable against a killed process, which is what the ledger needs. */
+	/* A writer's cache holds the key indexes of a large table (the 2 MB
+	 * default made a 1,000,000-row load of shuffled keys re-read and
+	 * rewrite index pages on every commit), and checkpoints come every
+	 * 64 MB of WAL instead of every 4 MB (scripts/bench/import). */
 	return sq_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-			   "PRAGMA foreign_keys = ON;", 0, NULL);
+			   "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
+			   "PRAGMA wal_autocheckpoint = 16384;", 0, NULL);
 }
