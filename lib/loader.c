@@ -12,12 +12,16 @@ struct batch {
 	struct rec *recs;
 	long n, cap;
 	long long last_ordinal;
+	int order;	/* enum order, for the writer */
 };
 
 /* Records go to the writer in chunks small enough to stay in cache (a
  * whole 10,000-record batch of parsed objects does not, and handing such
  * batches over made loads 40% slower than not using a thread at all). */
 #define CHUNK 256
+/* Chunks in the ring: the reader may run this far ahead while the writer
+ * waits on a commit. */
+#define NCHUNK 16
 
 enum order {
 	ORDER_WRITE,	/* write the chunk */
@@ -32,10 +36,10 @@ struct loader {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct batch buf[2];
-	struct batch *filling;	/* the producer's */
-	struct batch *handed;	/* the writer's, or NULL when it is idle */
-	enum order order;	/* what to do with handed */
+	struct batch ring[NCHUNK];
+	int fill;		/* the chunk the producer fills */
+	int next;		/* the next chunk the writer takes */
+	int queued;		/* chunks handed over and not yet written */
 	int failed;		/* the store failed; the writer stopped */
 	int done;		/* the writer has finished its last order */
 	long batches;
@@ -107,29 +111,26 @@ writer(void *arg)
 {
 	struct loader *l = arg;
 	pthread_mutex_lock(&l->mu);
-	for (;;) {
-		while (l->handed == NULL)
+	while (!l->done) {
+		while (l->queued == 0)
 			pthread_cond_wait(&l->cv, &l->mu);
-		struct batch *b = l->handed;
-		enum order order = l->order;
+		struct batch *b = &l->ring[l->next];
 		int skip = l->failed;
 		pthread_mutex_unlock(&l->mu);
 
 		/* The records are freed by the producer when it reuses the
-		 * buffer: glibc's free of another thread's allocation contends
-		 * for its arena, which made loads 40% slower. */
-		int rc = skip ? -1 : carry_out(l, b, order);
+		 * chunk: glibc's free of another thread's allocation contends
+		 * for its arena. */
+		int rc = skip ? -1 : carry_out(l, b, (enum order)b->order);
 
 		pthread_mutex_lock(&l->mu);
-		if (rc && !l->failed) {
+		if (rc)
 			l->failed = 1;
-		}
-		l->handed = NULL;
-		if (order == ORDER_COMMIT || order == ORDER_ROLLBACK)
+		l->next = (l->next + 1) % NCHUNK;
+		l->queued--;
+		if (b->order == ORDER_COMMIT || b->order == ORDER_ROLLBACK)
 			l->done = 1;
 		pthread_cond_broadcast(&l->cv);
-		if (l->done)
-			break;
 	}
 	pthread_mutex_unlock(&l->mu);
 	return NULL;
@@ -144,7 +145,6 @@ loader_start(struct store *st, const struct loader_opts *o)
 	l->st = st;
 	l->o = *o;
 	l->batches = o->first_batch;
-	l->filling = &l->buf[0];
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
 	if (pthread_create(&l->thread, NULL, writer, l) != 0)
@@ -152,27 +152,28 @@ loader_start(struct store *st, const struct loader_opts *o)
 	return l;
 }
 
-/* Gives the filling batch to the writer, waiting while it is busy. */
+/* Gives the chunk being filled to the writer and takes the next, waiting
+ * while every chunk is queued. */
 static int
 hand_over(struct loader *l, enum order order)
 {
 	pthread_mutex_lock(&l->mu);
-	while (l->handed != NULL)
+	l->ring[l->fill].order = order;
+	l->queued++;
+	pthread_cond_broadcast(&l->cv);
+	while (l->queued == NCHUNK)
 		pthread_cond_wait(&l->cv, &l->mu);
 	int failed = l->failed;
-	l->handed = l->filling;
-	l->order = order;
-	pthread_cond_broadcast(&l->cv);
 	pthread_mutex_unlock(&l->mu);
-	l->filling = l->filling == &l->buf[0] ? &l->buf[1] : &l->buf[0];
-	free_recs(l->filling);	/* the writer is done with it */
+	l->fill = (l->fill + 1) % NCHUNK;
+	free_recs(&l->ring[l->fill]);	/* the writer is done with it */
 	return failed ? -1 : 0;
 }
 
 int
 loader_add(struct loader *l, cJSON *obj, const struct rec *r, long long ordinal)
 {
-	struct batch *b = l->filling;
+	struct batch *b = &l->ring[l->fill];
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : CHUNK;
 		b->recs = xrealloc(b->recs, (size_t)b->cap * sizeof *b->recs);
@@ -192,7 +193,7 @@ int
 loader_finish(struct loader *l, int commit, struct loader_result *res, char *err, size_t errlen)
 {
 	if (!commit)
-		free_recs(l->filling);	/* the batch in flight is dropped */
+		free_recs(&l->ring[l->fill]);	/* the batch in flight is dropped */
 	hand_over(l, commit ? ORDER_COMMIT : ORDER_ROLLBACK);
 	pthread_join(l->thread, NULL);
 	int rc = 0;
@@ -203,9 +204,9 @@ loader_finish(struct loader *l, int commit, struct loader_result *res, char *err
 	}
 	res->batches = l->batches;
 	res->rows = l->rows;
-	for (int i = 0; i < 2; i++) {
-		free_recs(&l->buf[i]);
-		free(l->buf[i].recs);
+	for (int i = 0; i < NCHUNK; i++) {
+		free_recs(&l->ring[i]);
+		free(l->ring[i].recs);
 	}
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);

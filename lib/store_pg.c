@@ -1,8 +1,10 @@
 /* store_pg.c: the shared store, PostgreSQL through libpq.
  *
- * Records are buffered per type and loaded with COPY into a temporary
- * staging table, then moved with one INSERT … ON CONFLICT DO UPDATE, so a
- * batch costs two round trips whatever its size. */
+ * Records are loaded with COPY: straight into their table while no key
+ * conflicts, else into a temporary stage and moved with INSERT … ON
+ * CONFLICT.  The COPY of the type being written is streamed while the batch
+ * is built, so that the server works while the client parses; the batch's
+ * text is kept too, for the fallback to the stage. */
 #include "store_impl.h"
 
 #include <libpq-fe.h>
@@ -26,7 +28,23 @@ struct pg {
 	struct pending p[RK_COUNT];
 	struct sbuf upsert[RK_COUNT];	/* made once per type */
 	struct sbuf key;
+	int streaming;		/* the type whose COPY is open, or -1 */
+	int to_stage;		/* that COPY fills the stage, not the table */
+	size_t sent;		/* bytes of its pending text already sent */
 };
+
+/* What a streamed COPY sends at a time. */
+#define STREAM_CHUNK (64 * 1024)
+
+static int flush_type(struct store *st, const struct rec_type *rt);
+
+/* Ends an open COPY before anything else is said on the connection. */
+static int
+quiesce(struct store *st)
+{
+	struct pg *g = st->priv;
+	return g->streaming >= 0 ? flush_type(st, rec_types[g->streaming]) : 0;
+}
 
 #define PG(st) ((struct pg *)(st)->priv)
 
@@ -51,6 +69,8 @@ run(struct store *st, const char *sql, int n, const char *const *params)
 static int
 pg_exec(struct store *st, const char *sql, int n, const char *const *params)
 {
+	if (quiesce(st))
+		return -1;
 	PGresult *res = run(st, sql, n, params);
 	ExecStatusType s = PQresultStatus(res);
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
@@ -62,6 +82,8 @@ pg_exec(struct store *st, const char *sql, int n, const char *const *params)
 static int
 pg_query1(struct store *st, const char *sql, int n, const char *const *params, char **out, int nout)
 {
+	if (quiesce(st))
+		return -1;
 	PGresult *res = run(st, sql, n, params);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		return fail(st, res);
@@ -160,29 +182,54 @@ upsert_sql(struct pg *g, const struct rec_type *rt)
 	return b->s;
 }
 
-/* COPY the pending rows into table; returns the final result (caller clears). */
-static PGresult *
-copy_rows(struct store *st, const struct rec_type *rt, const char *table)
+/* Starts COPY … FROM STDIN into table: 0, or -1 with the error set. */
+static int
+copy_begin(struct store *st, const struct rec_type *rt, const char *table)
 {
 	struct pg *g = PG(st);
-	struct pending *p = &g->p[rt->kind];
 	struct sbuf b = { 0 };
+	if (quiesce(st))
+		return -1;
 	sbuf_addf(&b, "COPY \"%s\" (", table);
 	store_sql_columns(&b, rt, "");
 	sbuf_adds(&b, ") FROM STDIN");
 	PGresult *res = PQexec(g->conn, b.s);
 	sbuf_free(&b);
 	if (PQresultStatus(res) != PGRES_COPY_IN)
-		return res;
+		return fail(st, res);
 	PQclear(res);
-	if (PQputCopyData(g->conn, p->copy.s, (int)p->copy.len) != 1 ||
-	    PQputCopyEnd(g->conn, NULL) != 1)
+	return 0;
+}
+
+/* Ends the COPY; returns its result (NULL if the connection failed). */
+static PGresult *
+copy_end(struct store *st, const char *abort_reason)
+{
+	struct pg *g = PG(st);
+	if (PQputCopyEnd(g->conn, abort_reason) != 1)
 		return NULL;
-	res = PQgetResult(g->conn);
-	PGresult *more;
+	PGresult *res = PQgetResult(g->conn), *more;
 	while ((more = PQgetResult(g->conn)))
 		PQclear(more);
 	return res;
+}
+
+static int
+copy_send(struct store *st, const char *s, size_t n)
+{
+	return PQputCopyData(PG(st)->conn, s, (int)n) == 1 ? 0 : fail(st, NULL);
+}
+
+/* COPY the whole pending text of rt into table; returns the result. */
+static PGresult *
+copy_rows(struct store *st, const struct rec_type *rt, const char *table)
+{
+	struct pending *p = &PG(st)->p[rt->kind];
+	if (copy_begin(st, rt, table))
+		return NULL;
+	if (copy_send(st, p->copy.s, p->copy.len))
+		return copy_end(st, "send failed");
+	return copy_end(st, NULL);
 }
 
 static int
@@ -204,19 +251,28 @@ flush_type(struct store *st, const struct rec_type *rt)
 {
 	struct pg *g = PG(st);
 	struct pending *p = &g->p[rt->kind];
-	PGresult *res;
-	int rc = -1;
+	PGresult *res = NULL;
+	int rc = -1, streamed = g->streaming == (int)rt->kind;
 	if (p->rows == 0)
 		return 0;
-	if (st->in_tx && !p->conflicts) {
+	if (streamed) {
+		/* The rest of the text, then the end of the open COPY. */
+		g->streaming = -1;
+		if (copy_send(st, p->copy.s + g->sent, p->copy.len - g->sent) == 0)
+			res = copy_end(st, NULL);
+		if (g->to_stage)
+			goto staged;
+	} else if (st->in_tx && !p->conflicts) {
 		if (pg_exec(st, "SAVEPOINT rota_copy", 0, NULL))
 			goto out;
 		res = copy_rows(st, rt, rt->table);
-		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-			PQclear(res);
-			rc = pg_exec(st, "RELEASE SAVEPOINT rota_copy", 0, NULL);
-			goto out;
-		}
+	}
+	if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		rc = pg_exec(st, "RELEASE SAVEPOINT rota_copy", 0, NULL);
+		goto out;
+	}
+	if (res || streamed || (st->in_tx && !p->conflicts)) {
 		if (!unique_violation(res)) {
 			fail(st, res);
 			goto out;
@@ -231,6 +287,7 @@ flush_type(struct store *st, const struct rec_type *rt)
 	char stage_name[80];
 	snprintf(stage_name, sizeof stage_name, "stage_%s", rt->table);
 	res = copy_rows(st, rt, stage_name);
+staged:
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fail(st, res);
 		goto out;
@@ -244,6 +301,25 @@ out:
 		memset(p->keys, 0, p->keycap * sizeof *p->keys);
 	p->nkeys = 0;
 	return rc;
+}
+
+/* Opens the COPY of rt's batch and sends what is pending: into the table
+ * inside a savepoint, or into the stage once its keys have conflicted. */
+static int
+stream_open(struct store *st, const struct rec_type *rt)
+{
+	struct pg *g = PG(st);
+	struct pending *p = &g->p[rt->kind];
+	char stage_name[80];
+	snprintf(stage_name, sizeof stage_name, "stage_%s", rt->table);
+	if (p->conflicts ? stage(st, rt) : pg_exec(st, "SAVEPOINT rota_copy", 0, NULL))
+		return -1;
+	if (copy_begin(st, rt, p->conflicts ? stage_name : rt->table))
+		return -1;
+	g->streaming = (int)rt->kind;
+	g->to_stage = p->conflicts;
+	g->sent = p->copy.len;
+	return copy_send(st, p->copy.s, p->copy.len);
 }
 
 static int
@@ -299,6 +375,13 @@ pg_put(struct store *st, const struct rec *r)
 	}
 	sbuf_addc(&p->copy, '\n');
 	p->rows++;
+	if (g->streaming == (int)rt->kind && p->copy.len - g->sent >= STREAM_CHUNK) {
+		size_t from = g->sent;
+		g->sent = p->copy.len;
+		return copy_send(st, p->copy.s + from, p->copy.len - from);
+	}
+	if (g->streaming < 0 && st->in_tx && p->copy.len >= STREAM_CHUNK)
+		return stream_open(st, rt);
 	return 0;
 }
 
@@ -306,6 +389,10 @@ static void
 pg_discard(struct store *st)
 {
 	struct pg *g = PG(st);
+	if (g->streaming >= 0) {
+		g->streaming = -1;
+		PQclear(copy_end(st, "rolled back"));
+	}
 	for (int k = 0; k < RK_COUNT; k++) {
 		struct pending *p = &g->p[k];
 		p->staged = 0;	/* a rollback drops a temporary table made in it */
@@ -322,6 +409,8 @@ pg_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *),
 {
 	struct pg *g = PG(st);
 	struct sbuf b = { 0 };
+	if (quiesce(st))
+		return -1;
 	sbuf_adds(&b, "SELECT ");
 	store_sql_columns(&b, rt, "");
 	sbuf_addf(&b, " FROM \"%s\" ORDER BY ", rt->table);
@@ -383,6 +472,7 @@ store_pg_open(struct store *st, const char *conninfo)
 	struct pg *g = xcalloc(1, sizeof *g);
 	st->priv = g;
 	st->ops = &pg_ops;
+	g->streaming = -1;
 	g->conn = PQconnectdb(conninfo);
 	if (PQstatus(g->conn) != CONNECTION_OK)
 		return fail(st, NULL);
