@@ -101,9 +101,13 @@ const struct rec_type *const rec_types[RK_COUNT] = {
 const struct rec_type *
 rec_type_named(const char *name)
 {
+	/* Input is mostly long runs of one type: try the last one first. */
+	static _Thread_local const struct rec_type *last;
+	if (last && strcmp(last->name, name) == 0)
+		return last;
 	for (int i = 0; i < RK_COUNT; i++)
 		if (strcmp(rec_types[i]->name, name) == 0)
-			return rec_types[i];
+			return last = rec_types[i];
 	return NULL;
 }
 

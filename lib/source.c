@@ -388,7 +388,9 @@ csv_next(struct source *s, struct src_row *row)
 		}
 	}
 	cJSON *obj = cJSON_CreateObject();
-	cJSON_AddStringToObject(obj, "type", rt->name);
+	/* Known names are the field table's static strings: the object keeps
+	 * a pointer to them instead of a copy (cJSON's "CS" calls). */
+	cJSON_AddItemToObjectCS(obj, "type", cJSON_CreateString(rt->name));
 	for (size_t c = 0; c < s->ncols; c++) {
 		const char *v = cell(s, c);
 		if (*v == '\0' || (int)c == s->type_col)
@@ -400,7 +402,10 @@ csv_next(struct source *s, struct src_row *row)
 			cJSON_Delete(obj);
 			return 1;
 		}
-		cJSON_AddItemToObject(obj, s->names[c], val);
+		if (fi >= 0)
+			cJSON_AddItemToObjectCS(obj, rt->fields[fi].name, val);
+		else
+			cJSON_AddItemToObject(obj, s->names[c], val);
 	}
 	row->obj = obj;
 	return 1;
