@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "json.h"
 #include "loader.h"
 #include "record.h"
 #include "rtime.h"
@@ -189,8 +190,9 @@ format_of(const struct opts *o, const char *path)
 	return o->format >= 0 ? (enum src_format)o->format : source_format_for(path);
 }
 
-/* The import's identity for the ledger: what is read and how.  Standard
- * input has none (it cannot be read twice), so it is never resumed. */
+/* The import's identity for the ledger: what is read and how.  Only
+ * regular files have one: standard input, a pipe or a FIFO cannot be read
+ * twice (once to hash, once to load), so such an import is never resumed. */
 static int
 import_identity(struct run *r, char **files, int nfiles)
 {
@@ -199,8 +201,10 @@ import_identity(struct run *r, char **files, int nfiles)
 	static const char *const names[] = { "ndjson", "csv", "nrp" };
 	char buf[1 << 16];
 	for (int i = 0; i < nfiles; i++) {
-		if (strcmp(files[i], "-") == 0) {
+		struct stat st;
+		if (strcmp(files[i], "-") == 0 || stat(files[i], &st) || !S_ISREG(st.st_mode)) {
 			XXH3_freeState(h);
+			sbuf_reset(&r->inputs);
 			return 0;
 		}
 		enum src_format f = format_of(r->o, files[i]);
@@ -292,10 +296,7 @@ reject(struct run *r, const struct src_row *row, const struct rec_error *e)
 	} else {
 		cJSON_AddNullToObject(o, "raw");
 	}
-	char *s = cJSON_PrintUnformatted(o);
-	fputs(s, r->rej);
-	fputc('\n', r->rej);
-	free(s);
+	json_println(r->rej, o);	/* errors show at close_rejects */
 	cJSON_Delete(o);
 }
 
@@ -341,11 +342,7 @@ static int
 print_record(cJSON *o, void *arg)
 {
 	(void)arg;
-	char *s = cJSON_PrintUnformatted(o);
-	fputs(s, stdout);
-	putchar('\n');
-	free(s);
-	return ferror(stdout) ? 1 : 0;
+	return json_println(stdout, o) ? 1 : 0;
 }
 
 /* Takes one row: rejects it, skips it (committed by an earlier run), or
@@ -424,15 +421,14 @@ summary(const struct run *r)
 static int
 list_store(struct store *st)
 {
-	printf("%-12s %12s\n", "TYPE", "RECORDS");
-	for (int k = 0; k < RK_COUNT; k++) {
-		long long n;
-		if (rec_types[k]->table == NULL)
-			continue;
-		if (store_count(st, rec_types[k], &n))
+	long long n[RK_COUNT];
+	for (int k = 0; k < RK_COUNT; k++)	/* all counts first: no half a table */
+		if (rec_types[k]->table && store_count(st, rec_types[k], &n[k]))
 			return -1;
-		printf("%-12s %12lld\n", rec_types[k]->name, n);
-	}
+	printf("%-12s %12s\n", "TYPE", "RECORDS");
+	for (int k = 0; k < RK_COUNT; k++)
+		if (rec_types[k]->table)
+			printf("%-12s %12lld\n", rec_types[k]->name, n[k]);
 	return 0;
 }
 
@@ -451,11 +447,12 @@ read_store(const struct opts *o)
 			if (rec_types[k]->table && (o->type == NULL || o->type == rec_types[k]))
 				rc = store_each(st, rec_types[k], print_record, NULL);
 	}
+	int failed = rc < 0 ? (store_busy(st) ? EXIT_BUSY : EXIT_STORE) : rc > 0 ? EXIT_IO : 0;
 	if (rc < 0)
 		rota_warnx("%s: %s", store_spec(o->db), store_errmsg(st));
 	store_close(st);
 	int out = rota_close_stdout();
-	return rc < 0 ? EXIT_STORE : rc > 0 ? EXIT_IO : out;
+	return failed ? failed : out;
 }
 
 int
@@ -501,12 +498,9 @@ main(int argc, char **argv)
 			store_fail(&r, "begin");
 	}
 	for (int i = 0; i < nfiles; i++) {
-		FILE *fp = strcmp(files[i], "-") ? fopen(files[i], "r") : NULL;
-		if (fp) {
-			fseeko(fp, 0, SEEK_END);
-			r.total_bytes += ftello(fp);
-			fclose(fp);
-		}
+		struct stat sb;
+		if (strcmp(files[i], "-") && stat(files[i], &sb) == 0 && S_ISREG(sb.st_mode))
+			r.total_bytes += sb.st_size;	/* for the ETA */
 	}
 	open_rejects(&r);
 	r.t0 = r.last_progress = rota_now();

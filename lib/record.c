@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "rtime.h"
 #include "util.h"
 
@@ -46,7 +47,8 @@ static const struct rec_field person_f[] = {
 };
 static const struct rec_field activity_f[] = {
 	ID("id", F_KEY | F_REQ), STR("name"), { "kind", FK_ENUM, 0, 0, 0, kinds, "clinical" },
-	ID("slot", F_REQ), CLOCK("start"), INT("minutes", 0, 1, 2880), LIST("roles", 0),
+	ID("slot", F_REQ), CLOCK("start"), INT("minutes", 0, 1, 2880),
+	{ "roles", FK_LIST, 0, 0, 0, roles, NULL },
 	INT("pgy_min", 0, 1, 10), INT("pgy_max", 0, 1, 10), LIST("specialties", 0),
 	LIST("not_followed_by", 0), ID("site", 0), COUNTS("supervision", 1, 100),
 };
@@ -134,11 +136,7 @@ rec_error_set(struct rec_error *e, const char *field, const char *fmt, ...)
 static void
 shown(const cJSON *v, char *buf, size_t n)
 {
-	char *s = cJSON_PrintUnformatted(v);
-	if (s == NULL) {
-		snprintf(buf, n, "?");
-		return;
-	}
+	char *s = json_print(v);
 	if (strlen(s) > 40)
 		snprintf(buf, n, "%.37s...", s);
 	else
@@ -254,6 +252,11 @@ check_value(const struct rec_field *f, const cJSON *v, struct rec_error *e)
 			sub.kind = FK_INT;
 			if (check_int(&sub, c, e) || check_id(c->string, f->name, e))
 				return -1;
+			for (const cJSON *d = v->child; d != c; d = d->next)
+				if (strcmp(d->string, c->string) == 0) {
+					rec_error_set(e, f->name, "\"%s\" given twice", c->string);
+					return -1;
+				}
 		}
 		return 0;
 	default:
@@ -574,14 +577,14 @@ rec_value_text(const struct rec_field *f, const cJSON *v, char *buf, size_t n, i
 		snprintf(buf, n, "%.0f", v->valuedouble);
 		return buf;
 	case FK_NUM:
-		snprintf(buf, n, "%.17g", v->valuedouble);
+		json_number(buf, n, v->valuedouble);
 		return buf;
 	case FK_BOOL:
 		return cJSON_IsTrue(v) ? "true" : "false";
 	case FK_LIST:
 	case FK_COUNTS:
 		*allocated = 1;
-		return cJSON_PrintUnformatted(v);
+		return json_print(v);
 	default:
 		return v->valuestring;
 	}
@@ -598,7 +601,7 @@ rec_extra_json(const struct rec *r)
 			continue;
 		cJSON_AddItemReferenceToObject(o, c->string, (cJSON *)c);
 	}
-	char *s = cJSON_PrintUnformatted(o);
+	char *s = json_print(o);
 	cJSON_Delete(o);
 	return s;
 }

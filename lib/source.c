@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "json.h"
 #include "rtime.h"
 #include "util.h"
 
@@ -141,9 +142,15 @@ row_raw(struct src_row *row, const char *p, size_t n)
 	row->rawlen = n;
 }
 
+/* Text rota can hold: UTF-8 without NUL bytes (C strings end at one). */
 static int
 check_utf8(struct src_row *row, const char *p, size_t n)
 {
+	const char *nul = memchr(p, '\0', n);
+	if (nul) {
+		rec_error_set(&row->err, "", "a NUL byte at byte %ld", (long)(nul - p) + 1);
+		return -1;
+	}
 	long bad = utf8_invalid_at(p, n);
 	if (bad < 0)
 		return 0;
@@ -168,19 +175,23 @@ ndjson_next(struct source *s, struct src_row *row)
 	row_raw(row, s->line, n);
 	if (check_utf8(row, s->line, n))
 		return 1;
-	const char *end = NULL;
-	row->obj = cJSON_ParseWithLengthOpts(s->line, n, &end, 0);
-	if (row->obj == NULL) {
-		long col = end ? (long)(end - s->line) + 1 : 1;
-		rec_error_set(&row->err, "", "invalid JSON at column %ld", col);
+	long nul = json_nul_escape_at(s->line, n);
+	if (nul >= 0) {
+		rec_error_set(&row->err, "", "\\u0000 at column %ld: rota strings cannot hold NUL",
+			nul + 1);
 		return 1;
 	}
-	if (end && strspn(end, " \t") != n - (size_t)(end - s->line)) {
+	const char *end = NULL;
+	row->obj = cJSON_ParseWithLengthOpts(s->line, n, &end, 0);
+	if (row->obj && end && strspn(end, " \t") != n - (size_t)(end - s->line)) {
 		cJSON_Delete(row->obj);
 		row->obj = NULL;
-		end += strspn(end, " \t");
-		rec_error_set(&row->err, "", "text after the JSON object at column %ld",
-			(long)(end - s->line) + 1);
+	}
+	if (row->obj == NULL) {
+		/* cJSON's error position is approximate; ours is exact. */
+		const char *why = "not JSON";
+		size_t col = json_syntax_error(s->line, n, &why);
+		rec_error_set(&row->err, "", "invalid JSON at column %zu: %s", col ? col : 1, why);
 	}
 	return 1;
 }
@@ -434,19 +445,22 @@ record(const char *type)
 	return o;
 }
 
-/* Splits a line on commas in place; returns the number of parts. */
+/* Splits a line on commas in place into at most max parts; returns the
+ * number of fields the line has, which may be more. */
 static int
 split_commas(char *p, char **part, int max)
 {
 	int n = 0;
 	for (;;) {
-		if (n == max)
-			return max + 1;
-		part[n++] = p;
 		char *c = strchr(p, ',');
+		if (n < max) {
+			part[n] = p;
+			if (c)
+				*c = '\0';
+		}
+		n++;
 		if (c == NULL)
 			return n;
-		*c = '\0';
 		p = c + 1;
 	}
 }
@@ -483,7 +497,7 @@ nrp_expect(int n, int want, struct rec_error *e)
 {
 	if (n == want)
 		return 0;
-	rec_error_set(e, "", "expected %d comma-separated fields, got %d", want, n > want ? n - 1 : n);
+	rec_error_set(e, "", "expected %d comma-separated fields, got %d", want, n);
 	return -1;
 }
 

@@ -342,16 +342,15 @@ store_ledger_resume(struct store *st, const char *import_id, long long *done, lo
 	if (r < 0)
 		return -1;
 	/* A finished import is not resumed: running it again loads it again
-	 * (the upsert keeps that idempotent), so its old ledger goes. */
+	 * (the upsert keeps that idempotent).  Its ledger row is reused, not
+	 * deleted, so that a run of the same import going on at the same time
+	 * keeps the row its batches refer to. */
 	if (r == 1 && v[0] == NULL) {
 		*done = v[1] ? atoll(v[1]) : 0;
 		*batches = v[2] ? atol(v[2]) : 0;
 	}
 	for (int i = 0; i < 3; i++)
 		free(v[i]);
-	if (r == 1 && *batches == 0 &&
-	    st->ops->exec(st, "DELETE FROM rota_import WHERE import_id = $1", 1, p))
-		return -1;
 	return 0;
 }
 
@@ -368,10 +367,14 @@ store_ledger_batch(struct store *st, const char *import_id, const char *inputs, 
 	const char *p2[5] = { import_id, bs, lr, rs, now };
 	return st->ops->exec(st,
 		       "INSERT INTO rota_import (import_id, inputs, started) VALUES ($1, $2, $3) "
-		       "ON CONFLICT (import_id) DO NOTHING", 3, p1) ||
+		       "ON CONFLICT (import_id) DO UPDATE SET finished = NULL", 3, p1) ||
+	       /* Two runs of one import at once read the same rows in the same
+		* order, so either's batch row says truly what is loaded. */
 	       st->ops->exec(st,
 		       "INSERT INTO rota_import_batch (import_id, batch, last_record, nrows, committed) "
-		       "VALUES ($1, $2, $3, $4, $5)", 5, p2) ? -1 : 0;
+		       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (import_id, batch) DO UPDATE SET "
+		       "last_record = excluded.last_record, nrows = excluded.nrows, "
+		       "committed = excluded.committed", 5, p2) ? -1 : 0;
 }
 
 int

@@ -431,8 +431,9 @@ pg_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *),
 			rc = fn(o, arg);
 			cJSON_Delete(o);
 		} else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == 0) {
-			store_seterr(st, "%s", PQresultErrorMessage(res));
+			fail(st, res);	/* clears res */
 			rc = -1;
+			continue;
 		}
 		PQclear(res);
 	}

@@ -1,6 +1,10 @@
 /* store_sqlite.c: the embedded store, one SQLite file. */
 #include "store_impl.h"
 
+#include <time.h>
+
+#include "json.h"
+
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +122,7 @@ sq_put(struct store *st, const struct rec *r)
 		else if (f->kind == FK_NUM)
 			rc = sqlite3_bind_double(s, i + 1, v->valuedouble);
 		else if (f->kind == FK_LIST || f->kind == FK_COUNTS)
-			rc = sqlite3_bind_text(s, i + 1, cJSON_PrintUnformatted(v), -1, free);
+			rc = sqlite3_bind_text(s, i + 1, json_print(v), -1, free);
 		else	/* the record outlives the step below */
 			rc = sqlite3_bind_text(s, i + 1, v->valuestring, -1, SQLITE_STATIC);
 		if (rc != SQLITE_OK)
@@ -151,10 +155,18 @@ sq_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *),
 	if (rc)
 		return rc;
 	const char *cols[REC_MAXFIELDS + 1];
+	char num[REC_MAXFIELDS + 1][32];
 	int step;
 	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		for (int i = 0; i <= rt->nfields; i++)
-			cols[i] = (const char *)sqlite3_column_text(s, i);
+		for (int i = 0; i <= rt->nfields; i++) {
+			/* SQLite renders a REAL with 15 digits; ours reads back exact. */
+			if (sqlite3_column_type(s, i) == SQLITE_FLOAT) {
+				json_number(num[i], sizeof num[i], sqlite3_column_double(s, i));
+				cols[i] = num[i];
+			} else {
+				cols[i] = (const char *)sqlite3_column_text(s, i);
+			}
+		}
 		cJSON *o = store_row_record(rt, cols);
 		rc = fn(o, arg);
 		cJSON_Delete(o);
@@ -181,6 +193,18 @@ static const struct store_ops sqlite_ops = {
 	sq_exec, sq_query1, sq_put, sq_flush, sq_each, sq_discard, sq_close,
 };
 
+static int
+set_wal(struct store *st, int timeout_ms)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	for (int waited = 0;; waited += 10) {
+		int rc = sq_exec(st, "PRAGMA journal_mode = WAL", 0, NULL);
+		if (rc == 0 || !st->busy || waited >= timeout_ms)
+			return rc;
+		nanosleep(&pause, NULL);
+	}
+}
+
 int
 store_sqlite_open(struct store *st, const char *path, int readonly)
 {
@@ -196,13 +220,17 @@ store_sqlite_open(struct store *st, const char *path, int readonly)
 	sqlite3_busy_timeout(q->db, t ? atoi(t) : 30000);
 	if (readonly)
 		return 0;
+	/* Switching a new file to WAL needs a lock that SQLite does not wait
+	 * for: first runs started together would fail at once without this. */
+	if (set_wal(st, t ? atoi(t) : 30000))
+		return -1;
 	/* WAL lets readers go on while an import writes; NORMAL sync is
 	 * durable against a killed process, which is what the ledger needs. */
 	/* A writer's cache holds the key indexes of a large table (the 2 MB
 	 * default made a 1,000,000-row load of shuffled keys re-read and
 	 * rewrite index pages on every commit), and checkpoints come every
 	 * 64 MB of WAL instead of every 4 MB (scripts/bench/import). */
-	return sq_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+	return sq_exec(st, "PRAGMA synchronous = NORMAL; "
 			   "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
 			   "PRAGMA wal_autocheckpoint = 16384;", 0, NULL);
 }

@@ -59,9 +59,9 @@ main(void)
 		"L1:{\"type\":\"person\",\"id\":\"a\"}\nL4:{\"type\":\"person\",\"id\":\"b\"}\n",
 		"NDJSON: blank lines skipped, CRLF stripped, line numbers kept");
 	tap_is_str(read_all("{\"type\":\"person\",\"id\":}\n", SRC_NDJSON, NULL),
-		"L1!:invalid JSON at column 23\n", "NDJSON: syntax error with its column");
+		"L1!:invalid JSON at column 23: expected a value\n", "NDJSON: syntax error with its column");
 	tap_is_str(read_all("{\"type\":\"person\"} x\n", SRC_NDJSON, NULL),
-		"L1!:text after the JSON object at column 19\n", "NDJSON: trailing text");
+		"L1!:invalid JSON at column 19: text after the JSON value\n", "NDJSON: trailing text");
 	tap_is_str(read_all("{\"type\":\"person\",\"id\":\"\xff\"}\n", SRC_NDJSON, NULL),
 		"L1!:invalid UTF-8 at byte 24\n", "NDJSON: invalid UTF-8");
 	tap_is_str(read_all("{\"type\":\"person\",\"id\":\"a\"}", SRC_NDJSON, NULL),
