@@ -338,11 +338,29 @@ progress(struct run *r, const struct source *s, int final)
 	fflush(stderr);
 }
 
+/* The errno of the first failed write to standard output: later library
+ * calls (libpq, SQLite) may change errno before the message is printed. */
+static int stdout_errno;
+
 static int
 print_record(cJSON *o, void *arg)
 {
 	(void)arg;
-	return json_println(stdout, o) ? 1 : 0;
+	if (json_println(stdout, o) == 0)
+		return 0;
+	if (!stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	return 1;
+}
+
+static int
+close_stdout(void)
+{
+	if (stdout_errno) {
+		rota_warnx("standard output: %s", strerror(stdout_errno));
+		return EXIT_IO;
+	}
+	return rota_close_stdout();
 }
 
 /* Takes one row: rejects it, skips it (committed by an earlier run), or
@@ -360,7 +378,11 @@ take(struct run *r, struct src_row *row)
 	} else if (r->read <= r->done_before) {
 		r->skipped++;
 	} else if (r->st == NULL) {
-		print_record(row->obj, NULL);
+		if (print_record(row->obj, NULL)) {
+			cJSON_Delete(row->obj);
+			row->obj = NULL;
+			return 1;	/* standard output is gone: stop */
+		}
 		r->loaded++;
 	} else if (rec.rt->table == NULL) {
 		r->skipped++;	/* summaries describe a run; a store keeps none */
@@ -451,7 +473,7 @@ read_store(const struct opts *o)
 	if (rc < 0)
 		rota_warnx("%s: %s", store_spec(o->db), store_errmsg(st));
 	store_close(st);
-	int out = rota_close_stdout();
+	int out = close_stdout();
 	return failed ? failed : out;
 }
 
@@ -471,9 +493,14 @@ main(int argc, char **argv)
 	char **files = optind < argc ? argv + optind : stdin_only;
 	int nfiles = optind < argc ? argc - optind : 1;
 	r.o = &o;
-	for (int i = 0; i < nfiles; i++) {
-		if (strcmp(files[i], "-") && access(files[i], R_OK))
-			rota_err(EXIT_DATA, "%s", files[i]);	/* before anything is loaded */
+	for (int i = 0; i < nfiles; i++) {	/* before anything is loaded */
+		struct stat sb;
+		if (strcmp(files[i], "-") == 0)
+			continue;
+		if (access(files[i], R_OK) || stat(files[i], &sb))
+			rota_err(EXIT_DATA, "%s", files[i]);
+		if (S_ISDIR(sb.st_mode))
+			rota_errx(EXIT_DATA, "%s: Is a directory", files[i]);
 	}
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
@@ -510,7 +537,7 @@ main(int argc, char **argv)
 		int rc = import_file(&r, files[i]);
 		if (rc > 0) {
 			stopped = 1;
-			if (!r.store_failed)
+			if (!r.store_failed && !stdout_errno)
 				rota_warnx("more than %lld rows rejected; stopping", o.max_rejects);
 		} else if (rc < 0) {
 			stopped = 1;
@@ -541,6 +568,6 @@ main(int argc, char **argv)
 		status = EXIT_DATA;
 	else if (r.rejected)
 		status = EXIT_FOUND;
-	int out = rota_close_stdout();
+	int out = close_stdout();
 	return out ? out : status;
 }

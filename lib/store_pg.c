@@ -201,13 +201,15 @@ copy_begin(struct store *st, const struct rec_type *rt, const char *table)
 	return 0;
 }
 
-/* Ends the COPY; returns its result (NULL if the connection failed). */
+/* Ends the COPY; returns its result, or NULL with the error recorded. */
 static PGresult *
 copy_end(struct store *st, const char *abort_reason)
 {
 	struct pg *g = PG(st);
-	if (PQputCopyEnd(g->conn, abort_reason) != 1)
+	if (PQputCopyEnd(g->conn, abort_reason) != 1) {
+		fail(st, NULL);
 		return NULL;
+	}
 	PGresult *res = PQgetResult(g->conn), *more;
 	while ((more = PQgetResult(g->conn)))
 		PQclear(more);
@@ -220,7 +222,8 @@ copy_send(struct store *st, const char *s, size_t n)
 	return PQputCopyData(PG(st)->conn, s, (int)n) == 1 ? 0 : fail(st, NULL);
 }
 
-/* COPY the whole pending text of rt into table; returns the result. */
+/* COPY the whole pending text of rt into table; returns the result, or
+ * NULL with the error recorded. */
 static PGresult *
 copy_rows(struct store *st, const struct rec_type *rt, const char *table)
 {
@@ -255,6 +258,9 @@ flush_type(struct store *st, const struct rec_type *rt)
 	int rc = -1, streamed = g->streaming == (int)rt->kind;
 	if (p->rows == 0)
 		return 0;
+	/* A NULL result below means the error is recorded already (keeping,
+	 * say, a lock timeout's busy flag). */
+	int optimistic = !streamed && st->in_tx && !p->conflicts;
 	if (streamed) {
 		/* The rest of the text, then the end of the open COPY. */
 		g->streaming = -1;
@@ -262,17 +268,19 @@ flush_type(struct store *st, const struct rec_type *rt)
 			res = copy_end(st, NULL);
 		if (g->to_stage)
 			goto staged;
-	} else if (st->in_tx && !p->conflicts) {
+	} else if (optimistic) {
 		if (pg_exec(st, "SAVEPOINT rota_copy", 0, NULL))
 			goto out;
 		res = copy_rows(st, rt, rt->table);
 	}
-	if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
-		PQclear(res);
-		rc = pg_exec(st, "RELEASE SAVEPOINT rota_copy", 0, NULL);
-		goto out;
-	}
-	if (res || streamed || (st->in_tx && !p->conflicts)) {
+	if (streamed || optimistic) {
+		if (res == NULL)
+			goto out;
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			PQclear(res);
+			rc = pg_exec(st, "RELEASE SAVEPOINT rota_copy", 0, NULL);
+			goto out;
+		}
 		if (!unique_violation(res)) {
 			fail(st, res);
 			goto out;
@@ -288,6 +296,8 @@ flush_type(struct store *st, const struct rec_type *rt)
 	snprintf(stage_name, sizeof stage_name, "stage_%s", rt->table);
 	res = copy_rows(st, rt, stage_name);
 staged:
+	if (res == NULL)
+		goto out;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fail(st, res);
 		goto out;
