@@ -179,3 +179,24 @@ kill_midway() {
 		return 1
 	fi
 }
+
+# start_holder SQL COMMAND...: starts COMMAND (an SQL shell) reading its
+# statements from the FIFO ./ctl, held open on fd 4 so the session stays
+# until the test writes COMMIT and closes fd 4; sends it SQL, which must end
+# by creating ./locked once its lock is held, and waits for that file.
+# Sets holder to the session's pid.
+start_holder() {
+	local sql=$1
+	shift
+	mkfifo ctl
+	"$@" <ctl >holder.out 2>&1 3>&- &
+	holder=$!
+	exec 4>ctl
+	printf '%s' "$sql" >&4
+	local i
+	for ((i = 0; i < 500; i++)); do
+		[ -e locked ] && break
+		sleep 0.01
+	done
+	[ -e locked ]
+}

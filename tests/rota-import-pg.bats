@@ -409,17 +409,8 @@ rej.ndjson"
 	gen_people 3 >in.ndjson
 	new_store "$PGC"
 	# A session that holds a lock on people until told to commit.
-	mkfifo ctl
-	psql -X -q -h "$PGDIR" -U rota -d "$DB" <ctl >psql.out 2>&1 3>&- &
-	local holder=$!
-	exec 4>ctl
-	printf 'BEGIN;\nLOCK TABLE people IN ACCESS EXCLUSIVE MODE;\n\\! touch locked\n' >&4
-	local i
-	for ((i = 0; i < 500; i++)); do
-		[ -e locked ] && break
-		sleep 0.01
-	done
-	[ -e locked ]
+	start_holder $'BEGIN;\nLOCK TABLE people IN ACCESS EXCLUSIVE MODE;\n\\! touch locked\n' \
+		psql -X -q -h "$PGDIR" -U rota -d "$DB"
 	run -5 --separate-stderr env ROTA_BUSY_TIMEOUT_MS=200 rota-import --db "$PGC" in.ndjson
 	assert_output ""
 	assert_stderr_line "rota-import: $PGC: ERROR:  canceling statement due to lock timeout"

@@ -1573,17 +1573,7 @@ rej.ndjson"
 	gen_people 3 >in.ndjson
 	new_store s.db
 	# A writer that holds the write lock until told to commit.
-	mkfifo ctl
-	sqlite3 s.db <ctl >sqlite.out 2>&1 3>&- &
-	local holder=$!
-	exec 4>ctl
-	printf 'BEGIN IMMEDIATE;\n.shell touch locked\n' >&4
-	local i
-	for ((i = 0; i < 500; i++)); do
-		[ -e locked ] && break
-		sleep 0.01
-	done
-	[ -e locked ]
+	start_holder $'BEGIN IMMEDIATE;\n.shell touch locked\n' sqlite3 s.db
 	run -5 --separate-stderr env ROTA_BUSY_TIMEOUT_MS=200 rota-import --db s.db in.ndjson
 	assert_output ""
 	assert_stderr 'rota-import: s.db: database is locked'
