@@ -58,6 +58,43 @@ _rota_import()
 	_rota_files
 }
 
+# rota-solve(1)
+_rota_solve()
+{
+	local opts='--bound -d --db -e --evaluate -f --from -h --help -j --threads
+		--moves --progress -q --quiet -s --seed --start -t --time-limit
+		-v --verbose --version --write-lp'
+
+	if ((dashdash)); then
+		_rota_files
+		return
+	fi
+	case $prev in
+	-f|--from)
+		COMPREPLY=($(compgen -W 'ndjson nrp' -- "$cur"))
+		return;;
+	-d|--db|-e|--evaluate|--write-lp)
+		_rota_files
+		return;;
+	-t|--time-limit|-j|--threads|-s|--seed|--moves|--bound|--start)
+		return;;		# a number or a date: nothing to offer
+	-h|--help|--version)
+		return;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		return
+	fi
+	# --db reads the store, not files.
+	local w
+	for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+		case $w in
+		-d|--db) return;;
+		esac
+	done
+	_rota_files
+}
+
 _rota()
 {
 	local cur prev dashdash=0 i
@@ -75,7 +112,8 @@ _rota()
 	done
 	case ${1##*/} in
 	rota-import)	_rota_import;;
+	rota-solve)	_rota_solve;;
 	esac
 }
 
-complete -F _rota rota-import
+complete -F _rota rota-import rota-solve

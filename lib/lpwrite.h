@@ -2,8 +2,10 @@
  * CBC, HiGHS or a commercial solver can be run on exactly rota's model.
  *
  * Variables x_<s>_<d>_<t> (person s works type t on day d; only where it
- * may), u_<d>_<t> and o_<d>_<t> (cover short and over), w_<s>_<k> (person s
- * works weekend k); the constraints are the hard rules of roster.h and the
+ * may), y_<s>_<d> (s works on d, for people who may work two or more
+ * types), u_<d>_<t> and o_<d>_<t> (cover short and over), w_<s>_<k> (person
+ * s works weekend k), const_one (fixed at 1, carrying the objective's
+ * constant, which CBC's reader does not accept); the constraints are the hard rules of roster.h and the
  * objective its weighted sum (the constant of the on-requests included, so
  * the LP's optimum equals rota's objective).  Names use indices; the
  * comment at the top of the file maps them back to ids. */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "rtime.h"
 #include "util.h"
 
@@ -14,26 +16,74 @@ struct held {
 	cJSON *obj;	/* a copy */
 	const char *file;
 	long line;
+	char *key;	/* its natural key */
 };
 
+/* The records of one type, one per natural key: as in a store, a later
+ * record with the key of an earlier one replaces it whole. */
 struct heap {
 	struct held *v;
 	size_t n, cap;
+	size_t *slot;	/* open addressing over key hashes: index + 1, 0 empty */
+	size_t nslot;
 };
 
 struct problem_builder {
 	struct heap horizon, person, activity, limit, absence, request, cover;
 };
 
-static void
-hold(struct heap *h, const cJSON *obj, const char *file, long line)
+static char *
+natural_key(const struct rec *r)
 {
+	struct sbuf b = { 0 };
+	sbuf_adds(&b, "");
+	for (int i = 0; i < r->rt->nfields; i++)
+		if (r->rt->fields[i].flags & F_KEY) {
+			sbuf_adds(&b, r->f[i]->valuestring);
+			sbuf_addc(&b, '\x1f');
+		}
+	return b.s;
+}
+
+static size_t *
+find_slot(struct heap *h, const char *key)
+{
+	size_t mask = h->nslot - 1, i = XXH3_64bits(key, strlen(key)) & mask;
+	for (;; i = (i + 1) & mask)
+		if (h->slot[i] == 0 || strcmp(h->v[h->slot[i] - 1].key, key) == 0)
+			return &h->slot[i];
+}
+
+static void
+hold(struct heap *h, const struct rec *r, const char *file, long line)
+{
+	if (2 * (h->n + 1) > h->nslot) {	/* grow the index, then rehash */
+		h->nslot = h->nslot ? 2 * h->nslot : 128;
+		free(h->slot);
+		h->slot = xcalloc(h->nslot, sizeof *h->slot);
+		for (size_t i = 0; i < h->n; i++)
+			*find_slot(h, h->v[i].key) = i + 1;
+	}
+	char *key = natural_key(r);
+	size_t *slot = find_slot(h, key);
+	struct held now = { cJSON_Duplicate(r->obj, 1), file, line, key };
+	if (*slot) {
+		struct held *old = &h->v[*slot - 1];
+		cJSON_Delete(old->obj);
+		free(old->key);
+		*old = now;
+		return;
+	}
 	if (h->n == h->cap) {
 		h->cap = h->cap ? 2 * h->cap : 64;
 		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
 	}
-	h->v[h->n++] = (struct held){ cJSON_Duplicate(obj, 1), file, line };
+	h->v[h->n++] = now;
+	*slot = h->n;
 }
+
+static int fail(struct problem_error *e, const struct held *h, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 struct problem_builder *
 problem_builder_new(void)
@@ -45,7 +95,6 @@ int
 problem_builder_add(struct problem_builder *b, const struct rec *r, const char *file, long line,
 	struct problem_error *e)
 {
-	(void)e;
 	struct heap *h;
 	switch (r->rt->kind) {
 	case RK_HORIZON: h = &b->horizon; break;
@@ -57,16 +106,31 @@ problem_builder_add(struct problem_builder *b, const struct rec *r, const char *
 	case RK_COVER: h = &b->cover; break;
 	default: return 0;
 	}
-	hold(h, r->obj, file, line);
+	if (r->rt->kind == RK_COVER) {
+		/* Hard bounds on cover are for residency programmes (issue of
+		 * rota-solve's part 2); refusing them beats ignoring them. */
+		for (int i = 0; i < r->rt->nfields; i++) {
+			const char *f = r->rt->fields[i].name;
+			if (r->f[i] && (strcmp(f, "min") == 0 || strcmp(f, "max") == 0)) {
+				struct held at = { NULL, file, line, NULL };
+				return fail(e, &at, f, "hard cover bounds are not supported by "
+						     "rota-solve yet; give want and weights");
+			}
+		}
+	}
+	hold(h, r, file, line);
 	return 0;
 }
 
 static void
 heap_free(struct heap *h)
 {
-	for (size_t i = 0; i < h->n; i++)
+	for (size_t i = 0; i < h->n; i++) {
 		cJSON_Delete(h->v[i].obj);
+		free(h->v[i].key);
+	}
 	free(h->v);
+	free(h->slot);
 }
 
 void
@@ -89,6 +153,7 @@ problem_free(struct problem *p)
 {
 	if (p == NULL)
 		return;
+	free(p->slot);
 	for (int i = 0; i < p->nstaff; i++)
 		free(p->staff[i]);
 	for (int i = 0; i < p->ntypes; i++)
@@ -217,6 +282,7 @@ build_horizon(struct problem *p, struct problem_builder *b, struct problem_error
 	if (cJSON_GetArraySize(slots) != 1)
 		return fail(e, h, "slots", "rota-solve schedules one slot a day for now; "
 					  "this horizon has %d", cJSON_GetArraySize(slots));
+	p->slot = xstrdup(slots->child->valuestring);
 	p->weekend = xmalloc((size_t)p->ndays * sizeof *p->weekend);
 	int64_t first_monday = p->start - rtime_weekday(p->start);
 	for (int d = 0; d < p->ndays; d++) {
@@ -240,10 +306,7 @@ build_types(struct problem *p, struct problem_builder *b, struct problem_error *
 	p->forbid = xcalloc((size_t)T * (size_t)T, 1);
 	for (int t = 0; t < T; t++) {
 		const struct held *h = &b->activity.v[t];
-		p->type[t] = xstrdup(str(h, "id"));
-		for (int u = 0; u < t; u++)
-			if (strcmp(p->type[u], p->type[t]) == 0)
-				return fail(e, h, "id", "activity \"%s\" given twice", p->type[t]);
+		p->type[t] = xstrdup(str(h, "id"));	/* unique: one record per key */
 		if ((p->minutes[t] = num(h, "minutes", -1)) < 0)
 			return fail(e, h, "minutes", "missing: rota-solve needs each activity's length");
 	}
@@ -268,12 +331,8 @@ build_staff(struct problem *p, struct problem_builder *b, struct problem_error *
 	if (S == 0)
 		return fail(e, NULL, "", "no person records: a problem needs at least one");
 	p->staff = xcalloc((size_t)S, sizeof *p->staff);
-	for (int s = 0; s < S; s++) {
+	for (int s = 0; s < S; s++)	/* unique: one record per key */
 		p->staff[s] = xstrdup(str(&b->person.v[s], "id"));
-		for (int u = 0; u < s; u++)
-			if (strcmp(p->staff[u], p->staff[s]) == 0)
-				return fail(e, &b->person.v[s], "id", "person \"%s\" given twice", p->staff[s]);
-	}
 	p->max_shifts = xmalloc((size_t)S * (size_t)T * sizeof(int));
 	p->min_shifts = xcalloc((size_t)S * (size_t)T, sizeof(int));
 	int **lims[] = { &p->max_minutes, &p->min_minutes, &p->max_consec, &p->min_consec,

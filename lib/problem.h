@@ -16,6 +16,7 @@
 
 struct problem {
 	int64_t start;		/* date of day 0, days since 1970-01-01 */
+	char *slot;		/* the horizon's one slot */
 	int ndays, nstaff, ntypes;
 	char **staff;		/* ids */
 	char **type;		/* ids */

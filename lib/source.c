@@ -717,3 +717,40 @@ source_next(struct source *s, struct src_row *row)
 		return ndjson_next(s, row);
 	}
 }
+
+int
+source_each(const char *path, int fmt, const struct src_options *o,
+	int (*fn)(const struct rec *r, const char *file, long line, void *arg), void *arg,
+	char *err, size_t errlen)
+{
+	err[0] = '\0';
+	struct source *s = source_open(path, fmt >= 0 ? (enum src_format)fmt : source_format_for(path),
+		o, err, errlen);
+	if (s == NULL)
+		return -1;
+	struct src_row row;
+	struct rec r;
+	int rc;
+	while ((rc = source_next(s, &row)) > 0) {
+		struct rec_error e = row.err;
+		if (row.obj == NULL || rec_validate(row.obj, &r, &e)) {
+			if (e.field[0])
+				snprintf(err, errlen, "%s:%ld: %s: %s", row.file, row.line, e.field, e.msg);
+			else
+				snprintf(err, errlen, "%s:%ld: %s", row.file, row.line, e.msg);
+			cJSON_Delete(row.obj);
+			rc = -1;
+			break;
+		}
+		rc = fn(&r, row.file, row.line, arg);
+		cJSON_Delete(row.obj);
+		if (rc)
+			break;
+	}
+	if (rc == -1 && errno && !err[0])
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else if (rc == -2)
+		snprintf(err, errlen, "%s", row.err.msg);
+	source_close(s);
+	return rc < 0 ? -1 : rc;
+}

@@ -43,4 +43,12 @@ void source_close(struct source *s);
 /* The format a file name suggests: .csv, .txt (benchmark), else NDJSON. */
 enum src_format source_format_for(const char *path);
 
+/* Reads every record of a file (format from its name unless fmt >= 0) and
+ * calls fn with each, validated; stops at the first bad row or when fn
+ * returns non-zero.  0 at the end; -1 with "FILE:LINE: field: what" in err
+ * for a bad row or an unreadable file; fn's value otherwise. */
+int source_each(const char *path, int fmt, const struct src_options *o,
+	int (*fn)(const struct rec *r, const char *file, long line, void *arg), void *arg,
+	char *err, size_t errlen);
+
 #endif

@@ -1,0 +1,512 @@
+/* search.c: simulated annealing with incremental scoring, on threads. */
+#include "search.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rowopt.h"
+#include "util.h"
+
+/* The search's settings, chosen by measurement: four benchmark instances
+ * (4, 5, 7, 9), two seeds each, 10 million moves on one thread; the sum of
+ * objectives went from 10,504 (fixed weight, no row move) to 9,184. */
+#define T_HIGH 100.0		/* temperature at a cycle's start, objective units */
+#define T_LOW 0.5		/* and at its end */
+#define CYCLE 2000000LL		/* moves per cooling cycle */
+#define ROW_PERMILLE 10		/* row re-optimisations per thousand moves */
+#define W_MIN 100.0		/* least weight of a unit of hard violation */
+
+/* xoshiro256** by Blackman and Vigna: fast, good, and seedable per thread. */
+struct rng {
+	uint64_t s[4];
+};
+
+static uint64_t
+rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t
+rng_next(struct rng *r)
+{
+	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return out;
+}
+
+static void
+rng_seed(struct rng *r, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++) {	/* splitmix64 */
+		uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		r->s[i] = z ^ (z >> 31);
+	}
+}
+
+static int
+below(struct rng *r, int n)
+{
+	return (int)((rng_next(r) >> 33) % (uint64_t)n);
+}
+
+static double
+unit(struct rng *r)
+{
+	return (double)(rng_next(r) >> 11) / 9007199254740992.0;
+}
+
+/* The values person s may take on day d: OFF and the allowed types. */
+struct domain {
+	int *start, *len;	/* [s * D + d] into vals */
+	signed char *vals_small;
+	int *vals;
+};
+
+struct shared {
+	const struct problem *p;
+	const struct search_opts *o;
+	struct domain dom;
+	pthread_mutex_t mu;
+	long long best_obj;	/* of the best legal roster, or -1 */
+	int *best_x;
+	double best_time;
+	int best_thread;
+	long long bound;
+	int stop;
+	long long moves;
+	double t0;
+};
+
+struct state {
+	struct shared *sh;
+	int id;
+	struct rng rng;
+	int *x, *count, *row;	/* roster, cover counts [d*T+t], scratch row */
+	long long *pen, *req;	/* per person: hard size, request cost */
+	long long hard, obj;	/* sums; obj includes cover */
+	double w;		/* what a unit of hard violation costs now */
+	struct rowopt *ro;
+	long long *rowcost;	/* [d * (T + 1) + v] for the row move */
+	int *newrow;
+};
+
+static long long
+req_day(const struct problem *p, int s, int d, int t)
+{
+	int T1 = p->ntypes + 1;
+	const int *on = &p->on_w[((size_t)s * p->ndays + d) * T1];
+	const int *off = &p->off_w[((size_t)s * p->ndays + d) * T1];
+	long long c = 0;
+	for (int u = 0; u < T1; u++) {
+		if (!on[u] && !off[u])
+			continue;
+		int has = u == p->ntypes ? t != OFF : t == u;
+		c += has ? off[u] : on[u];
+	}
+	return c;
+}
+
+static long long
+cover_delta(const struct state *st, int d, int from, int to)
+{
+	const struct problem *p = st->sh->p;
+	long long c = 0;
+	if (from != OFF) {
+		int n = st->count[d * p->ntypes + from];
+		c += roster_cover_cost(p, d, from, n - 1) - roster_cover_cost(p, d, from, n);
+	}
+	if (to != OFF) {
+		int n = st->count[d * p->ntypes + to];
+		c += roster_cover_cost(p, d, to, n + 1) - roster_cover_cost(p, d, to, n);
+	}
+	return c;
+}
+
+static void
+state_score(struct state *st)
+{
+	const struct problem *p = st->sh->p;
+	int S = p->nstaff, D = p->ndays, T = p->ntypes;
+	memset(st->count, 0, (size_t)D * T * sizeof *st->count);
+	st->hard = st->obj = 0;
+	for (int s = 0; s < S; s++) {
+		long long on, off;
+		const int *row = &st->x[(size_t)s * D];
+		st->pen[s] = roster_row_penalty(p, s, row, NULL, NULL);
+		st->req[s] = roster_row_requests(p, s, row, &on, &off);
+		st->hard += st->pen[s];
+		st->obj += st->req[s];
+		for (int d = 0; d < D; d++)
+			if (row[d] != OFF)
+				st->count[d * T + row[d]]++;
+	}
+	for (int d = 0; d < D; d++)
+		for (int t = 0; t < T; t++)
+			st->obj += roster_cover_cost(p, d, t, st->count[d * T + t]);
+}
+
+static int
+accept(struct state *st, long long delta, double temp)
+{
+	return delta <= 0 || (temp > 0 && unit(&st->rng) < exp(-(double)delta / temp));
+}
+
+/* Sets x[s][d] = v, keeping counts and sums. */
+static void
+put(struct state *st, int s, int d, int v)
+{
+	const struct problem *p = st->sh->p;
+	int *cell = &st->x[(size_t)s * p->ndays + d];
+	if (*cell != OFF)
+		st->count[d * p->ntypes + *cell]--;
+	if (v != OFF)
+		st->count[d * p->ntypes + v]++;
+	*cell = v;
+}
+
+/* One day of one person takes another value. */
+static void
+move_change(struct state *st, double temp)
+{
+	const struct problem *p = st->sh->p;
+	const struct domain *dom = &st->sh->dom;
+	int D = p->ndays, s = below(&st->rng, p->nstaff), d = below(&st->rng, D);
+	int i = s * D + d, n = dom->len[i];
+	if (n < 2)
+		return;
+	int old = st->x[i], v = dom->vals[dom->start[i] + below(&st->rng, n)];
+	if (v == old)
+		return;
+	memcpy(st->row, &st->x[(size_t)s * D], (size_t)D * sizeof *st->row);
+	st->row[d] = v;
+	long long pen = roster_row_penalty(p, s, st->row, NULL, NULL);
+	long long dreq = req_day(p, s, d, v) - req_day(p, s, d, old);
+	long long dobj = dreq + cover_delta(st, d, old, v);
+	long long delta = dobj + (long long)(st->w * (double)(pen - st->pen[s]));
+	if (!accept(st, delta, temp))
+		return;
+	put(st, s, d, v);
+	st->hard += pen - st->pen[s];
+	st->pen[s] = pen;
+	st->req[s] += dreq;
+	st->obj += dobj;
+}
+
+static int
+allowed(const struct problem *p, int s, int d, int v)
+{
+	return v == OFF || (!p->day_off[s * p->ndays + d] && p->max_shifts[s * p->ntypes + v] > 0);
+}
+
+/* Two people exchange days d..d+k-1: cover stays as it is. */
+static void
+move_swap(struct state *st, double temp, int maxlen)
+{
+	const struct problem *p = st->sh->p;
+	int D = p->ndays, S = p->nstaff;
+	if (S < 2)
+		return;
+	int a = below(&st->rng, S), b = below(&st->rng, S - 1);
+	if (b >= a)
+		b++;
+	int k = 1 + below(&st->rng, maxlen), d0 = below(&st->rng, D);
+	if (d0 + k > D)
+		k = D - d0;
+	int *ra = &st->x[(size_t)a * D], *rb = &st->x[(size_t)b * D];
+	int same = 1;
+	long long dreq_a = 0, dreq_b = 0;
+	for (int d = d0; d < d0 + k; d++) {
+		if (ra[d] == rb[d])
+			continue;
+		/* Each must be allowed the other's value (pruned domains). */
+		if (!allowed(p, a, d, rb[d]) || !allowed(p, b, d, ra[d]))
+			return;
+		same = 0;
+		dreq_a += req_day(p, a, d, rb[d]) - req_day(p, a, d, ra[d]);
+		dreq_b += req_day(p, b, d, ra[d]) - req_day(p, b, d, rb[d]);
+	}
+	if (same)
+		return;
+	for (int d = d0; d < d0 + k; d++) {	/* swap in place, undo if refused */
+		int t = ra[d];
+		ra[d] = rb[d];
+		rb[d] = t;
+	}
+	long long pa = roster_row_penalty(p, a, ra, NULL, NULL);
+	long long pb = roster_row_penalty(p, b, rb, NULL, NULL);
+	long long dpen = pa - st->pen[a] + pb - st->pen[b];
+	long long delta = dreq_a + dreq_b + (long long)(st->w * (double)dpen);
+	if (!accept(st, delta, temp)) {
+		for (int d = d0; d < d0 + k; d++) {
+			int t = ra[d];
+			ra[d] = rb[d];
+			rb[d] = t;
+		}
+		return;
+	}
+	st->hard += dpen;
+	st->pen[a] = pa;
+	st->pen[b] = pb;
+	st->req[a] += dreq_a;
+	st->req[b] += dreq_b;
+	st->obj += dreq_a + dreq_b;
+}
+
+/* One person's whole row re-optimised, the others fixed (lib/rowopt). */
+static void
+move_row(struct state *st, double temp)
+{
+	const struct problem *p = st->sh->p;
+	int D = p->ndays, T = p->ntypes, T1 = T + 1, s = below(&st->rng, p->nstaff);
+	int *x = &st->x[(size_t)s * D];
+	long long now = 0;
+	for (int d = 0; d < D; d++) {
+		long long *c = &st->rowcost[d * T1];
+		c[T] = req_day(p, s, d, OFF);
+		for (int t = 0; t < T; t++) {
+			int others = st->count[d * T + t] - (x[d] == t);
+			c[t] = req_day(p, s, d, t) + roster_cover_cost(p, d, t, others + 1) -
+			       roster_cover_cost(p, d, t, others);
+		}
+		now += c[x[d] == OFF ? T : x[d]];
+	}
+	long long best;
+	if (rowopt_best(st->ro, s, st->rowcost, st->newrow, &best))
+		return;
+	long long delta = best - now - (long long)(st->w * (double)st->pen[s]);
+	if (!accept(st, delta, temp))
+		return;
+	long long dreq = 0;
+	for (int d = 0; d < D; d++)
+		if (st->newrow[d] != x[d]) {
+			dreq += req_day(p, s, d, st->newrow[d]) - req_day(p, s, d, x[d]);
+			put(st, s, d, st->newrow[d]);
+		}
+	st->obj += best - now;
+	st->req[s] += dreq;
+	st->hard -= st->pen[s];
+	st->pen[s] = 0;
+}
+
+/* Offers a legal roster to the others; returns the best objective known. */
+static long long
+offer(struct state *st)
+{
+	struct shared *sh = st->sh;
+	const struct problem *p = sh->p;
+	pthread_mutex_lock(&sh->mu);
+	if (st->hard == 0 && (sh->best_obj < 0 || st->obj < sh->best_obj)) {
+		sh->best_obj = st->obj;
+		memcpy(sh->best_x, st->x, (size_t)p->nstaff * p->ndays * sizeof *st->x);
+		sh->best_time = rota_now() - sh->t0;
+		sh->best_thread = st->id;
+		if (sh->best_obj <= sh->bound)
+			sh->stop = 1;	/* proven optimal */
+		if (sh->o->progress)
+			fprintf(stderr, "%srota-solve: objective %lld, bound %lld, %.1f s%s",
+				sh->o->progress == 1 ? "\r\033[K" : "", sh->best_obj, sh->bound,
+				sh->best_time, sh->o->progress == 1 ? "" : "\n");
+	}
+	long long best = sh->best_obj;
+	pthread_mutex_unlock(&sh->mu);
+	return best;
+}
+
+static void *
+anneal(void *arg)
+{
+	struct state *st = arg;
+	struct shared *sh = st->sh;
+	const struct problem *p = sh->p;
+	const struct search_opts *o = sh->o;
+	size_t cells = (size_t)p->nstaff * p->ndays;
+	int *best_own = xmalloc(cells * sizeof *best_own);
+	/* This thread's best: fewest hard violations first, then objective.
+	 * Cooling runs in cycles of a fixed number of moves, so that a seed
+	 * and a move budget give the same result whatever the clock. */
+	long long best_hard = -1, best_obj = 0;
+	long long moves = 0;
+	st->w = W_MIN;
+	state_score(st);
+	if (st->hard == 0)
+		offer(st);	/* the empty roster may already be as good as can be */
+	for (int done = 0; !done;) {
+		for (long long m = 0; m < CYCLE; m++, moves++) {
+			double temp = T_HIGH * pow(T_LOW / T_HIGH, (double)m / (double)CYCLE);
+			int r = below(&st->rng, 100);
+			if (below(&st->rng, 1000) < ROW_PERMILLE)
+				move_row(st, temp);
+			else if (r < 55)
+				move_change(st, temp);
+			else if (r < 80)
+				move_swap(st, temp, 1);
+			else
+				move_swap(st, temp, 7);
+			if ((moves & 4095) == 0) {
+				/* Strategic oscillation: hard rules weigh more while
+				 * they are broken, less while they hold, so the search
+				 * may cross illegal ground but does not stay there. */
+				st->w = st->hard ? fmin(st->w * 1.02, 1e15) : fmax(st->w / 1.02, W_MIN);
+				if (best_hard < 0 || st->hard < best_hard ||
+				    (st->hard == best_hard && st->obj < best_obj)) {
+					best_hard = st->hard;
+					best_obj = st->obj;
+					memcpy(best_own, st->x, cells * sizeof *best_own);
+				}
+				if (st->hard == 0)
+					offer(st);
+				if ((o->moves && moves >= o->moves) || sh->stop ||
+				    (o->moves == 0 && rota_now() - sh->t0 >= o->time_limit)) {
+					done = 1;
+					break;
+				}
+			}
+		}
+		/* A new cycle starts from this thread's best. */
+		memcpy(st->x, best_own, cells * sizeof *best_own);
+		state_score(st);
+	}
+	if (st->hard == 0)
+		offer(st);
+	pthread_mutex_lock(&sh->mu);
+	sh->moves += moves;
+	pthread_mutex_unlock(&sh->mu);
+	free(best_own);
+	return NULL;
+}
+
+long long
+search_lower_bound(const struct problem *p)
+{
+	int S = p->nstaff, D = p->ndays, T = p->ntypes;
+	long long lb = 0;
+	for (int d = 0; d < D; d++)
+		for (int t = 0; t < T; t++) {
+			int able = 0;
+			for (int s = 0; s < S; s++)
+				able += !p->day_off[s * D + d] && p->max_shifts[s * T + t] > 0;
+			if (p->want[d * T + t] > able)
+				lb += (long long)(p->want[d * T + t] - able) * p->under_w[d * T + t];
+		}
+	for (int s = 0; s < S; s++)
+		for (int d = 0; d < D; d++)
+			for (int t = 0; t <= T && p->day_off[s * D + d]; t++)
+				lb += p->on_w[((size_t)s * D + d) * (T + 1) + t];
+	return lb;
+}
+
+/* Prunes each cell's values: no shift on a day off, none of a type the
+ * person may not work at all. */
+static void
+make_domain(const struct problem *p, struct domain *dom, struct search_result *res)
+{
+	int S = p->nstaff, D = p->ndays, T = p->ntypes;
+	size_t cells = (size_t)S * D;
+	dom->start = xmalloc(cells * sizeof(int));
+	dom->len = xmalloc(cells * sizeof(int));
+	dom->vals = xmalloc(cells * (size_t)(T + 1) * sizeof(int));
+	dom->vals_small = NULL;
+	res->domain_before = (long long)cells * (T + 1);
+	res->domain_after = 0;
+	int at = 0;
+	for (int s = 0; s < S; s++)
+		for (int d = 0; d < D; d++) {
+			int i = s * D + d;
+			dom->start[i] = at;
+			dom->vals[at++] = OFF;
+			for (int t = 0; t < T && !p->day_off[i]; t++)
+				if (p->max_shifts[s * T + t] > 0)
+					dom->vals[at++] = t;
+			dom->len[i] = at - dom->start[i];
+			res->domain_after += dom->len[i];
+		}
+}
+
+void
+search_run(const struct problem *p, const struct search_opts *o, int *x, struct search_result *res)
+{
+	memset(res, 0, sizeof *res);
+	struct shared sh = { .p = p, .o = o, .best_obj = -1, .best_thread = -1 };
+	size_t cells = (size_t)p->nstaff * p->ndays;
+	make_domain(p, &sh.dom, res);
+	sh.bound = search_lower_bound(p);
+	if (o->bound > sh.bound)
+		sh.bound = o->bound;
+	sh.best_x = xmalloc(cells * sizeof *sh.best_x);
+	pthread_mutex_init(&sh.mu, NULL);
+	sh.t0 = rota_now();
+
+	int n = o->threads > 0 ? o->threads : 1;
+	struct state *st = xcalloc((size_t)n, sizeof *st);
+	pthread_t *th = xcalloc((size_t)n, sizeof *th);
+	for (int i = 0; i < n; i++) {
+		st[i].sh = &sh;
+		st[i].id = i;
+		rng_seed(&st[i].rng, o->seed * 1000003u + (uint64_t)i);
+		st[i].x = xmalloc(cells * sizeof(int));
+		for (size_t c = 0; c < cells; c++)
+			st[i].x[c] = OFF;
+		st[i].count = xcalloc((size_t)p->ndays * p->ntypes, sizeof(int));
+		st[i].row = xmalloc((size_t)p->ndays * sizeof(int));
+		st[i].pen = xcalloc((size_t)p->nstaff, sizeof(long long));
+		st[i].req = xcalloc((size_t)p->nstaff, sizeof(long long));
+		st[i].ro = rowopt_new(p);
+		st[i].rowcost = xmalloc((size_t)p->ndays * (p->ntypes + 1) * sizeof(long long));
+		st[i].newrow = xmalloc((size_t)p->ndays * sizeof(int));
+	}
+	/* One thread runs on the caller's: -j 1 uses no extra thread at all. */
+	for (int i = 1; i < n; i++)
+		if (pthread_create(&th[i], NULL, anneal, &st[i]) != 0)
+			rota_err(EXIT_IO, "pthread_create");
+	anneal(&st[0]);
+	for (int i = 1; i < n; i++)
+		pthread_join(th[i], NULL);
+
+	res->legal = sh.best_obj >= 0;
+	if (res->legal) {
+		memcpy(x, sh.best_x, cells * sizeof *x);
+	} else {	/* the least illegal roster, for the explanation */
+		int bi = 0;
+		for (int i = 1; i < n; i++)
+			if (st[i].hard < st[bi].hard)
+				bi = i;
+		memcpy(x, st[bi].x, cells * sizeof *x);
+	}
+	roster_evaluate(p, x, &res->score, NULL, NULL);
+	res->bound = sh.bound;
+	res->time_to_best = sh.best_time;
+	res->best_thread = sh.best_thread;
+	res->moves = sh.moves;
+	res->elapsed = rota_now() - sh.t0;
+	if (o->progress == 1)
+		fputs("\r\033[K", stderr);
+
+	for (int i = 0; i < n; i++) {
+		free(st[i].x);
+		free(st[i].count);
+		free(st[i].row);
+		free(st[i].pen);
+		free(st[i].req);
+		rowopt_free(st[i].ro);
+		free(st[i].rowcost);
+		free(st[i].newrow);
+	}
+	free(st);
+	free(th);
+	free(sh.best_x);
+	free(sh.dom.start);
+	free(sh.dom.len);
+	free(sh.dom.vals);
+	pthread_mutex_destroy(&sh.mu);
+}
