@@ -202,10 +202,15 @@ add_stored(cJSON *obj, void *arg)
 	return add_record(&r, sd->spec, 0, sd->b);
 }
 
+/* The records being gathered.  Bad input exits from deep in the reading
+ * callbacks; a static root keeps what was read reachable then, so that
+ * LeakSanitizer reports real leaks and not these. */
+static struct problem_builder *building;
+
 static struct problem *
 read_problem(const struct opts *o, char **files, int nfiles)
 {
-	struct problem_builder *b = problem_builder_new();
+	struct problem_builder *b = building = problem_builder_new();
 	char err[1024];
 	if (o->db) {
 		struct store *st = store_open_read(o->db, err, sizeof err);
@@ -229,6 +234,7 @@ read_problem(const struct opts *o, char **files, int nfiles)
 		rota_errx(EXIT_DATA, "%s", e.msg);
 	}
 	problem_builder_free(b);
+	building = NULL;
 	return p;
 }
 
@@ -427,18 +433,23 @@ write_lp(const struct problem *p, const struct opts *o)
 	snprintf(tmp, n, "%s.XXXXXX", o->write_lp);
 	int fd = mkstemp(tmp);
 	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (fp == NULL)
-		rota_err(EXIT_IO, "%s", o->write_lp);
-	mode_t mask = umask(0);	/* mkstemp makes 0600; a plain file honours the umask */
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	if (lp_write(fp, p) || fflush(fp) || ferror(fp) || fclose(fp) || rename(tmp, o->write_lp)) {
-		int saved = errno;
-		unlink(tmp);
-		errno = saved;
-		rota_err(EXIT_IO, "%s", o->write_lp);
+	int ok = fp != NULL;
+	if (ok) {
+		mode_t mask = umask(0);	/* mkstemp makes 0600; a file honours the umask */
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
+		ok = lp_write(fp, p) == 0 && fflush(fp) == 0 && !ferror(fp);
+		ok = fclose(fp) == 0 && ok && rename(tmp, o->write_lp) == 0;
 	}
+	int saved = errno;
+	if (!ok && fd >= 0)
+		unlink(tmp);
 	free(tmp);
+	if (!ok) {
+		errno = saved;
+		rota_warn("%s", o->write_lp);
+		return EXIT_IO;
+	}
 	return EXIT_OK;
 }
 
