@@ -66,7 +66,7 @@ st_index(const struct shape *h, int edge, int r, int u, int w)
 	return ((edge * h->half + r) * (h->U + 1) + u) * (h->W + 1) + w;
 }
 
-#define STATE_BUDGET 400000	/* states a day, past which minutes go untracked */
+#define STATE_BUDGET 20000	/* states a day, past which minutes go untracked */
 
 static void
 make_shape(const struct rowopt *ro, int s, struct shape *h)
