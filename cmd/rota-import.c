@@ -42,8 +42,7 @@ struct run {
 	struct store *st;
 	struct loader *ld;
 	int store_failed;
-	FILE *rej;
-	char *rej_tmp;
+	struct afile rej;	/* the rejects file */
 	char import_id[33];
 	struct sbuf inputs;
 	long long read, loaded, rejected, skipped, done_before;
@@ -88,17 +87,6 @@ usage(FILE *fp)
 "3 input unusable or too many rejects (nothing of the batch in flight kept);\n"
 "4 store error; 5 store locked by another writer past the busy timeout;\n"
 "7 output error.  See rota-import(1) and rota(7).\n");
-}
-
-static long long
-number_arg(const char *opt, const char *s, long long lo, long long hi)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || v < lo || v > hi)
-		rota_errx(EXIT_USAGE, "%s: expected an integer %lld..%lld, got \"%s\"", opt, lo, hi, s);
-	return v;
 }
 
 static void
@@ -149,10 +137,10 @@ parse_args(int argc, char **argv, struct opts *o)
 				rota_errx(EXIT_USAGE, "--db: empty store name");
 			o->db = optarg;
 			break;
-		case 'b': o->batch_size = (long)number_arg("--batch-size", optarg, 1, 100000000); break;
+		case 'b': o->batch_size = (long)opt_integer("--batch-size", optarg, 1, 100000000); break;
 		case O_ATOMIC: o->atomic = 1; break;
 		case 'r': o->rejects = optarg; break;
-		case 'm': o->max_rejects = number_arg("--max-rejects", optarg, 0, 1LL << 62); break;
+		case 'm': o->max_rejects = opt_integer("--max-rejects", optarg, 0, 1LL << 62); break;
 		case O_START:
 			if (rtime_parse_date(optarg, strlen(optarg), &o->start, &why))
 				rota_errx(EXIT_USAGE, "--start: %s, got \"%s\"", why, optarg);
@@ -233,34 +221,18 @@ import_identity(struct run *r, char **files, int nfiles)
 static void
 open_rejects(struct run *r)
 {
-	if (r->o->rejects == NULL)
-		return;
-	/* Written beside the target and renamed at the end, so that a reader
-	 * never sees half a file. */
-	size_t n = strlen(r->o->rejects) + 16;
-	r->rej_tmp = xmalloc(n);
-	snprintf(r->rej_tmp, n, "%s.XXXXXX", r->o->rejects);
-	int fd = mkstemp(r->rej_tmp);
-	if (fd < 0 || (r->rej = fdopen(fd, "w")) == NULL)
+	if (r->o->rejects && afile_open(&r->rej, r->o->rejects))
 		rota_err(EXIT_IO, "%s", r->o->rejects);
-	mode_t mask = umask(0);	/* mkstemp makes 0600; a plain file honours the umask */
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
 }
 
 static void
 close_rejects(struct run *r)
 {
-	if (r->rej == NULL)
+	if (r->rej.fp == NULL)
 		return;
-	if (fflush(r->rej) || ferror(r->rej) || fsync(fileno(r->rej)) || fclose(r->rej)) {
-		unlink(r->rej_tmp);
+	if (afile_commit(&r->rej))
 		rota_err(EXIT_IO, "%s", r->o->rejects);
-	}
-	if (rename(r->rej_tmp, r->o->rejects))
-		rota_err(EXIT_IO, "%s", r->o->rejects);
-	free(r->rej_tmp);
-	r->rej = NULL;
+	r->rej.fp = NULL;
 }
 
 static void
@@ -277,7 +249,7 @@ reject(struct run *r, const struct src_row *row, const struct rec_error *e)
 	}
 	if (!r->o->quiet && !r->o->verbose && r->rejected == 11)
 		rota_warnx("more rejected rows follow; -v reports them all");
-	if (r->rej == NULL)
+	if (r->rej.fp == NULL)
 		return;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "type", "reject");
@@ -296,7 +268,7 @@ reject(struct run *r, const struct src_row *row, const struct rec_error *e)
 	} else {
 		cJSON_AddNullToObject(o, "raw");
 	}
-	json_println(r->rej, o);	/* errors show at close_rejects */
+	json_println(r->rej.fp, o);	/* errors show at close_rejects */
 	cJSON_Delete(o);
 }
 

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdnoreturn.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -65,28 +64,6 @@ usage(FILE *fp)
 "roster found; 7 output error.  See rota-solve(1) and rota(7).\n");
 }
 
-static long long
-integer(const char *opt, const char *s, long long lo, long long hi)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || v < lo || v > hi)
-		rota_errx(EXIT_USAGE, "%s: expected an integer %lld..%lld, got \"%s\"", opt, lo, hi, s);
-	return v;
-}
-
-static double
-number(const char *opt, const char *s, double lo, double hi)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno || v < lo || v > hi)
-		rota_errx(EXIT_USAGE, "%s: expected a number %g..%g, got \"%s\"", opt, lo, hi, s);
-	return v;
-}
-
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -118,11 +95,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->start = rtime_days_from_civil(2024, 1, 1);
 	while ((c = getopt_long(argc, argv, "t:j:s:e:d:f:qvh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 't': o->search.time_limit = number("--time-limit", optarg, 0, 1e7); break;
-		case 'j': o->search.threads = (int)integer("--threads", optarg, 1, 1024); break;
-		case 's': o->search.seed = (uint64_t)integer("--seed", optarg, 0, 1LL << 62); break;
-		case O_MOVES: o->search.moves = integer("--moves", optarg, 1, 1LL << 50); break;
-		case O_BOUND: o->search.bound = integer("--bound", optarg, 0, 1LL << 50); break;
+		case 't': o->search.time_limit = opt_number("--time-limit", optarg, 0, 1e7); break;
+		case 'j': o->search.threads = (int)opt_integer("--threads", optarg, 1, 1024); break;
+		case 's': o->search.seed = (uint64_t)opt_integer("--seed", optarg, 0, 1LL << 62); break;
+		case O_MOVES: o->search.moves = opt_integer("--moves", optarg, 1, 1LL << 50); break;
+		case O_BOUND: o->search.bound = opt_integer("--bound", optarg, 0, 1LL << 50); break;
 		case 'e': o->evaluate = optarg; break;
 		case O_LP: o->write_lp = optarg; break;
 		case 'd':
@@ -427,26 +404,17 @@ evaluate(const struct problem *p, const struct opts *o)
 static int
 write_lp(const struct problem *p, const struct opts *o)
 {
-	/* Written beside the target and renamed: never half a model. */
-	size_t n = strlen(o->write_lp) + 16;
-	char *tmp = xmalloc(n);
-	snprintf(tmp, n, "%s.XXXXXX", o->write_lp);
-	int fd = mkstemp(tmp);
-	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
-	int ok = fp != NULL;
-	if (ok) {
-		mode_t mask = umask(0);	/* mkstemp makes 0600; a file honours the umask */
-		umask(mask);
-		fchmod(fd, 0666 & ~mask);
-		ok = lp_write(fp, p) == 0 && fflush(fp) == 0 && !ferror(fp);
-		ok = fclose(fp) == 0 && ok && rename(tmp, o->write_lp) == 0;
-	}
-	int saved = errno;
-	if (!ok && fd >= 0)
-		unlink(tmp);
-	free(tmp);
-	if (!ok) {
+	struct afile a;
+	int rc = afile_open(&a, o->write_lp);
+	if (rc == 0 && lp_write(a.fp, p)) {
+		int saved = errno;
+		afile_abort(&a);
 		errno = saved;
+		rc = -1;
+	} else if (rc == 0) {
+		rc = afile_commit(&a);
+	}
+	if (rc) {
 		rota_warn("%s", o->write_lp);
 		return EXIT_IO;
 	}

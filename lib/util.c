@@ -2,6 +2,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,4 +196,76 @@ rota_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+long long
+opt_integer(const char *opt, const char *s, long long lo, long long hi)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno || v < lo || v > hi)
+		rota_errx(EXIT_USAGE, "%s: expected an integer %lld..%lld, got \"%s\"", opt, lo, hi, s);
+	return v;
+}
+
+double
+opt_number(const char *opt, const char *s, double lo, double hi)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno || v < lo || v > hi)
+		rota_errx(EXIT_USAGE, "%s: expected a number %g..%g, got \"%s\"", opt, lo, hi, s);
+	return v;
+}
+
+int
+afile_open(struct afile *a, const char *path)
+{
+	size_t n = strlen(path) + 8;
+	a->path = path;
+	a->tmp = xmalloc(n);
+	snprintf(a->tmp, n, "%s.XXXXXX", path);
+	int fd = mkstemp(a->tmp);
+	if (fd < 0 || (a->fp = fdopen(fd, "w")) == NULL) {
+		int saved = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(a->tmp);
+		}
+		free(a->tmp);
+		a->tmp = NULL;
+		errno = saved;
+		return -1;
+	}
+	mode_t mask = umask(0);	/* mkstemp makes 0600 */
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	return 0;
+}
+
+int
+afile_commit(struct afile *a)
+{
+	int ok = fflush(a->fp) == 0 && !ferror(a->fp) && fsync(fileno(a->fp)) == 0;
+	ok = fclose(a->fp) == 0 && ok && rename(a->tmp, a->path) == 0;
+	int saved = errno;
+	if (!ok)
+		unlink(a->tmp);
+	free(a->tmp);
+	a->tmp = NULL;
+	errno = saved;
+	return ok ? 0 : -1;
+}
+
+void
+afile_abort(struct afile *a)
+{
+	if (a->tmp == NULL)
+		return;
+	fclose(a->fp);
+	unlink(a->tmp);
+	free(a->tmp);
+	a->tmp = NULL;
 }

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdnoreturn.h>
 
 /* The one exit-status table of the toolchain; rota(7) documents it. */
@@ -27,6 +28,26 @@ noreturn void rota_err(int status, const char *fmt, ...) __attribute__((format(p
 
 /* Flushes and closes standard output; a write error becomes EXIT_IO. */
 int rota_close_stdout(void);
+
+/* An option's argument as an integer or a number within [lo, hi]; anything
+ * else exits EXIT_USAGE with "OPT: expected …, got "S"". */
+long long opt_integer(const char *opt, const char *s, long long lo, long long hi);
+double opt_number(const char *opt, const char *s, double lo, double hi);
+
+/* A file written under a temporary name beside its path and renamed over
+ * it when complete, so that no reader ever sees half of it; it gets the
+ * mode a new file gets under the umask. */
+struct afile {
+	FILE *fp;
+	char *tmp;
+	const char *path;
+};
+/* 0, or -1 with errno set. */
+int afile_open(struct afile *a, const char *path);
+/* Flushes, syncs, closes and renames: 0, or -1 with errno set and the
+ * temporary file removed. */
+int afile_commit(struct afile *a);
+void afile_abort(struct afile *a);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

@@ -1,5 +1,10 @@
 /* Unit tests for lib/util: UTF-8 validation and buffers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "util.h"
@@ -27,5 +32,31 @@ main(void)
 	sbuf_add(&b, "a\0b", 3);
 	tap_is_int((long long)b.len, 3, "sbuf_add takes embedded NUL");
 	sbuf_free(&b);
+
+	/* afile: whole or not at all, with the umask's mode. */
+	char dir[] = "/tmp/rota-unit-afile-XXXXXX", path[128], cmd[160];
+	struct afile a;
+	struct stat st;
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof path, "%s/out.txt", dir);
+	umask(022);
+	tap_ok(afile_open(&a, path) == 0, "afile_open");
+	fputs("hello\n", a.fp);
+	tap_ok(access(path, F_OK) != 0, "nothing at the path before the commit");
+	tap_ok(afile_commit(&a) == 0, "afile_commit");
+	tap_ok(stat(path, &st) == 0 && st.st_size == 6 && (st.st_mode & 0777) == 0644,
+		"the file is whole, with mode 0644 under umask 022");
+	afile_open(&a, path);
+	fputs("half", a.fp);
+	afile_abort(&a);
+	tap_ok(stat(path, &st) == 0 && st.st_size == 6, "an aborted write leaves the old file");
+	snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", dir);
+	tap_ok(system(cmd) == 0, "no temporary file is left behind");
+	snprintf(path, sizeof path, "%s/no/such/out.txt", dir);
+	tap_ok(afile_open(&a, path) == -1 && errno == ENOENT, "a missing folder fails with ENOENT");
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
 	return tap_done();
 }
