@@ -1,8 +1,9 @@
 /* search.h: finding a roster of low objective that keeps every hard rule.
  *
  * Simulated annealing on objective + W × (size of hard violations), with
- * moves that change one day of one person, swap two people's days, or swap
- * a block of days; a move is scored from the rows and days it touches.
+ * moves that change one day of one person, swap two days of one person,
+ * swap two people's days or a block of them, or re-optimise one person's
+ * row (lib/rowopt); a move is scored from the rows and days it touches.
  * Threads run the same search with different seeds (a portfolio) and share
  * the best legal roster; the search stops at the time limit, at the move
  * budget, or when the objective reaches the lower bound. */
