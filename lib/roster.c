@@ -93,23 +93,36 @@ roster_row_penalty(const struct problem *p, int s, const int *row, violation_fn 
 }
 
 long long
+roster_day_requests(const struct problem *p, int s, int d, int t, long long *on, long long *off)
+{
+	int T1 = p->ntypes + 1;
+	const int *onw = &p->on_w[((size_t)s * p->ndays + d) * T1];
+	const int *offw = &p->off_w[((size_t)s * p->ndays + d) * T1];
+	long long won = 0, woff = 0;
+	/* An on-request is unmet unless the day has that shift (or any shift,
+	 * for "*"); an off-request is met when it has. */
+	for (int u = 0; u < T1; u++) {
+		if (!onw[u] && !offw[u])
+			continue;
+		int has = u == p->ntypes ? t != OFF : t == u;
+		if (!has)
+			won += onw[u];
+		else
+			woff += offw[u];
+	}
+	*on = won;
+	*off = woff;
+	return won + woff;
+}
+
+long long
 roster_row_requests(const struct problem *p, int s, const int *row, long long *on, long long *off)
 {
-	int D = p->ndays, T1 = p->ntypes + 1;
-	long long won = 0, woff = 0;
-	for (int d = 0; d < D; d++) {
-		const int *onw = &p->on_w[((size_t)s * D + d) * T1];
-		const int *offw = &p->off_w[((size_t)s * D + d) * T1];
-		int t = row[d];
-		/* An on-request is unmet unless the day has that shift (or any
-		 * shift, for "*"); an off-request is met when it has. */
-		for (int u = 0; u < T1; u++) {
-			int has = u == p->ntypes ? t != OFF : t == u;
-			if (onw[u] && !has)
-				won += onw[u];
-			if (offw[u] && has)
-				woff += offw[u];
-		}
+	long long won = 0, woff = 0, a, b;
+	for (int d = 0; d < p->ndays; d++) {
+		roster_day_requests(p, s, d, row[d], &a, &b);
+		won += a;
+		woff += b;
 	}
 	*on = won;
 	*off = woff;

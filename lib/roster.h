@@ -49,6 +49,10 @@ typedef void violation_fn(const struct violation *v, void *arg);
  * (days, shifts, or minutes in hours rounded up), 0 when legal. */
 long long roster_row_penalty(const struct problem *p, int s, const int *row, violation_fn *report,
 	void *arg);
+/* The cost of s's requests on day d if s works t there (OFF: no work);
+ * *on and *off receive the unmet on- and the met off-requests. */
+long long roster_day_requests(const struct problem *p, int s, int d, int t, long long *on,
+	long long *off);
 /* The cost of s's requests on row. */
 long long roster_row_requests(const struct problem *p, int s, const int *row, long long *on,
 	long long *off);

@@ -108,20 +108,12 @@ struct state {
 	int *newrow;
 };
 
+/* The request cost of one day: the rule lives in lib/roster. */
 static long long
 req_day(const struct problem *p, int s, int d, int t)
 {
-	int T1 = p->ntypes + 1;
-	const int *on = &p->on_w[((size_t)s * p->ndays + d) * T1];
-	const int *off = &p->off_w[((size_t)s * p->ndays + d) * T1];
-	long long c = 0;
-	for (int u = 0; u < T1; u++) {
-		if (!on[u] && !off[u])
-			continue;
-		int has = u == p->ntypes ? t != OFF : t == u;
-		c += has ? off[u] : on[u];
-	}
-	return c;
+	long long on, off;
+	return roster_day_requests(p, s, d, t, &on, &off);
 }
 
 static long long
