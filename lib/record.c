@@ -76,6 +76,11 @@ static const struct rec_field assignment_f[] = {
 	ENUM("source", 0, sources), BOOL("locked", "false"), BOOL("exception", NULL),
 	INT("pgy", 0, 1, 10),
 };
+static const struct rec_field shift_f[] = {
+	ID("person", F_KEY | F_REQ), { "start", FK_INSTANT, F_KEY | F_REQ, 0, 0, NULL, NULL },
+	{ "end", FK_INSTANT, F_REQ, 0, 0, NULL, NULL }, ENUM("kind", F_REQ, kinds),
+	ID("activity", 0), INT("pgy", 0, 1, 10), BOOL("exception", NULL),
+};
 static const struct rec_field finding_f[] = {
 	ID("rule", F_KEY | F_REQ), IDD("person", F_KEY, "*"), WHEN("from", F_KEY | F_REQ),
 	WHEN("to", F_KEY | F_REQ), ENUM("status", F_REQ, statuses), NUM("value"), NUM("limit"),
@@ -92,12 +97,13 @@ TYPE(ABSENCE, "absence", "absences", absence_f);
 TYPE(REQUEST, "request", "requests", request_f);
 TYPE(LIMIT, "limit", "limits", limit_f);
 TYPE(ASSIGNMENT, "assignment", "assignments", assignment_f);
+TYPE(SHIFT, "shift", "shifts", shift_f);
 TYPE(FINDING, "finding", "findings", finding_f);
 TYPE(SUMMARY, "summary", NULL, summary_f);
 
 const struct rec_type *const rec_types[RK_COUNT] = {
 	&HORIZON_t, &PERSON_t, &ACTIVITY_t, &COVER_t, &ABSENCE_t, &REQUEST_t,
-	&LIMIT_t, &ASSIGNMENT_t, &FINDING_t, &SUMMARY_t,
+	&LIMIT_t, &ASSIGNMENT_t, &SHIFT_t, &FINDING_t, &SUMMARY_t,
 };
 
 const struct rec_type *
@@ -389,6 +395,7 @@ check_record(const struct rec *r, struct rec_error *e)
 		}
 		return 0;
 	case RK_ASSIGNMENT:
+	case RK_SHIFT:
 		a = text_of(r, "start");
 		b = text_of(r, "end");
 		if (!a != !b) {

@@ -164,6 +164,7 @@ check_schema(struct store *st)
 			version, STORE_SCHEMA_VERSION);
 		return -1;
 	}
+	st->version = version;
 	return 0;
 }
 
@@ -191,7 +192,9 @@ migrate(struct store *st)
 			version, STORE_SCHEMA_VERSION);
 		goto out;
 	}
-	if (version < 1) {
+	if (version < 2) {
+		/* Version 1 lacked the shift table: CREATE … IF NOT EXISTS of
+		 * every table brings either version up to date. */
 		for (int k = 0; k < RK_COUNT; k++)
 			if (rec_types[k]->table)
 				store_sql_create(&b, rec_types[k], pg);
@@ -202,11 +205,12 @@ migrate(struct store *st)
 			"REFERENCES rota_import (import_id) ON DELETE CASCADE, batch integer NOT NULL, "
 			"last_record bigint NOT NULL, nrows integer NOT NULL, committed text NOT NULL, "
 			"PRIMARY KEY (import_id, batch));\n"
-			"INSERT INTO rota_schema (version) VALUES (1);\n");
+			"INSERT INTO rota_schema (version) VALUES (2);\n");
 		if (st->ops->exec(st, b.s, 0, NULL))
 			goto out;
 	}
 	rc = store_commit(st);
+	st->version = STORE_SCHEMA_VERSION;
 out:
 	if (rc)
 		store_rollback(st);
@@ -304,6 +308,8 @@ int store_flush(struct store *st) { return st->ops->flush(st); }
 int
 store_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *), void *arg)
 {
+	if (rt->kind == RK_SHIFT && st->version < 2)
+		return 0;	/* a version 1 store, read as it is: it has no shifts */
 	return st->ops->each(st, rt, fn, arg);
 }
 
@@ -311,6 +317,10 @@ int
 store_count(struct store *st, const struct rec_type *rt, long long *n)
 {
 	char sql[128], *v = NULL;
+	if (rt->kind == RK_SHIFT && st->version < 2) {
+		*n = 0;
+		return 0;
+	}
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", rt->table);
 	if (st->ops->query1(st, sql, 0, NULL, &v, 1) < 0)
 		return -1;

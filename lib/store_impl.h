@@ -26,6 +26,7 @@ struct store {
 	int in_tx;
 	int busy;	/* the last error was a lock wait that timed out */
 	int readonly;
+	int version;	/* of the schema */
 	void *priv;
 };
 

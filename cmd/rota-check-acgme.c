@@ -1,0 +1,678 @@
+/* rota-check-acgme: check worked or planned hours against the ACGME rules.
+ *
+ * Reads shift and assignment records, groups them by person (in memory, or
+ * one person at a time with --sorted), runs the rules of lib/acgme on each
+ * person and writes a finding record for each result that is not ok, then
+ * a summary.  Exit 1 when something is violated, like grep. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdnoreturn.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "acgme.h"
+#include "json.h"
+#include "record.h"
+#include "rtime.h"
+#include "source.h"
+#include "store.h"
+#include "tz.h"
+#include "util.h"
+
+struct opts {
+	struct acgme_opts a;
+	const char *tzname;
+	const char *db;
+	const char *periods_file;
+	int table, sorted, strict, assume_local, quiet, verbose;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+"usage: rota-check-acgme [options] [FILE...]\n"
+"Check the shift and assignment records of FILE (NDJSON or CSV) or standard\n"
+"input against the ACGME work-hour rules; write a finding record for each\n"
+"result that is not ok, then a summary record.\n"
+"\n"
+"      --tz ZONE           the programme's time zone (default UTC), e.g.\n"
+"                          America/New_York: where days and months begin\n"
+"      --periods P         month (default), 28d:YYYY-MM-DD (blocks from that\n"
+"                          day), file:PATH (period records) or rolling28\n"
+"                          (every 28-day window, advisory only)\n"
+"      --from DATE         the data covers days from DATE (default: its first)\n"
+"      --to DATE           and up to DATE, inclusive (default: its last)\n"
+"      --rules LIST        rule ids separated by commas; +ID adds to the\n"
+"                          default set, -ID removes; \"all\" for every rule\n"
+"      --merge-gap DUR     join on-site records closer than DUR into one\n"
+"                          continuous period (default 2h; e.g. 90m, 1h30m)\n"
+"      --exclude-gaps      a continuous period's length counts worked time only\n"
+"      --strict-day-off    one day off in seven exactly: fail iff 7 x days off < E\n"
+"      --assume-local      times without an offset are local times in --tz\n"
+"      --strict            advisories and indeterminate results fail too\n"
+"  -a, --all               a finding for every result, ok included\n"
+"      --sorted            the input is grouped by person: check in one pass\n"
+"  -F, --format FMT        ndjson (default) or table\n"
+"  -d, --db STORE          read the records from a store instead of files\n"
+"  -q, --quiet             no warnings\n"
+"  -v, --verbose           also list the rules that cannot be checked from data\n"
+"  -h, --help              print this help\n"
+"      --version           print the version\n"
+"\n"
+"Rules: acgme.80h acgme.day-off acgme.24+4 acgme.14h-post-call\n"
+"acgme.8h-between acgme.q3-call acgme.pgy1-moonlighting, and\n"
+"legacy.nf-6-nights when asked for.\n"
+"\n"
+"Exit status: 0 nothing violated; 1 a violation (with --strict, also an\n"
+"advisory or an indeterminate result); 2 usage; 3 bad input; 4 store error;\n"
+"7 output error.  See rota-check-acgme(1) and rota(7).\n");
+}
+
+/* "2h", "90m", "1h30m", "45s": seconds. */
+static int64_t
+opt_duration(const char *opt, const char *s)
+{
+	int64_t total = 0;
+	const char *p = s;
+	if (!*p)
+		goto bad;
+	while (*p) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(p, &end, 10);
+		if (end == p || errno || v < 0 || v > 100000)
+			goto bad;
+		switch (*end) {
+		case 'h': total += v * 3600; break;
+		case 'm': total += v * 60; break;
+		case 's': total += v; break;
+		default: goto bad;
+		}
+		p = end + 1;
+	}
+	return total;
+bad:
+	rota_errx(EXIT_USAGE, "%s: expected a duration like 2h, 90m or 1h30m, got \"%s\"", opt, s);
+}
+
+static int64_t
+opt_date(const char *opt, const char *s)
+{
+	int64_t d;
+	const char *why;
+	if (rtime_parse_date(s, strlen(s), &d, &why))
+		rota_errx(EXIT_USAGE, "%s: %s, got \"%s\"", opt, why, s);
+	return d;
+}
+
+static void
+parse_rules(const char *list, unsigned *rules)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int first = 1;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save), first = 0) {
+		int sign = *t == '+' ? 1 : *t == '-' ? -1 : 0;
+		const char *id = sign ? t + 1 : t;
+		if (first && !sign)
+			*rules = 0;	/* a plain list replaces the default */
+		if (strcmp(id, "all") == 0) {
+			*rules = sign < 0 ? 0 : (1u << AR_COUNT) - 1;
+			continue;
+		}
+		int r = acgme_rule_named(id);
+		if (r < 0)
+			rota_errx(EXIT_USAGE, "--rules: no rule \"%s\" (rota-check-acgme --help lists them)",
+				id);
+		if (sign < 0)
+			*rules &= ~(1u << r);
+		else
+			*rules |= 1u << r;
+	}
+	free(copy);
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { O_TZ = 256, O_PERIODS, O_FROM, O_TO, O_RULES, O_MERGE, O_EXCL, O_STRICT_DAY,
+		O_LOCAL, O_STRICT, O_SORTED, O_VERSION };
+	static const struct option longopts[] = {
+		{ "tz", required_argument, NULL, O_TZ },
+		{ "periods", required_argument, NULL, O_PERIODS },
+		{ "from", required_argument, NULL, O_FROM },
+		{ "to", required_argument, NULL, O_TO },
+		{ "rules", required_argument, NULL, O_RULES },
+		{ "merge-gap", required_argument, NULL, O_MERGE },
+		{ "exclude-gaps", no_argument, NULL, O_EXCL },
+		{ "strict-day-off", no_argument, NULL, O_STRICT_DAY },
+		{ "assume-local", no_argument, NULL, O_LOCAL },
+		{ "strict", no_argument, NULL, O_STRICT },
+		{ "all", no_argument, NULL, 'a' },
+		{ "sorted", no_argument, NULL, O_SORTED },
+		{ "format", required_argument, NULL, 'F' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	memset(o, 0, sizeof *o);
+	acgme_defaults(&o->a);
+	o->tzname = "UTC";
+	while ((c = getopt_long(argc, argv, "aF:d:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_TZ: o->tzname = optarg; break;
+		case O_PERIODS:
+			if (strcmp(optarg, "month") == 0) {
+				o->a.periods = AP_MONTH;
+			} else if (strcmp(optarg, "rolling28") == 0) {
+				o->a.periods = AP_ROLLING;
+			} else if (strncmp(optarg, "28d:", 4) == 0) {
+				o->a.periods = AP_BLOCKS;
+				o->a.anchor = opt_date("--periods 28d", optarg + 4);
+			} else if (strncmp(optarg, "file:", 5) == 0 && optarg[5]) {
+				o->a.periods = AP_FILE;
+				o->periods_file = optarg + 5;
+			} else {
+				rota_errx(EXIT_USAGE, "--periods: expected month, 28d:YYYY-MM-DD, file:PATH "
+					"or rolling28, got \"%s\"", optarg);
+			}
+			break;
+		case O_FROM: o->a.from = opt_date("--from", optarg); o->a.have_from = 1; break;
+		case O_TO: o->a.to = opt_date("--to", optarg); o->a.have_to = 1; break;
+		case O_RULES: parse_rules(optarg, &o->a.rules); break;
+		case O_MERGE: o->a.merge_gap = opt_duration("--merge-gap", optarg); break;
+		case O_EXCL: o->a.exclude_gaps = 1; break;
+		case O_STRICT_DAY: o->a.strict_day_off = 1; break;
+		case O_LOCAL: o->assume_local = 1; break;
+		case O_STRICT: o->strict = 1; break;
+		case 'a': o->a.all = 1; break;
+		case O_SORTED: o->sorted = 1; break;
+		case 'F':
+			if (strcmp(optarg, "table") == 0) o->table = 1;
+			else if (strcmp(optarg, "ndjson") == 0) o->table = 0;
+			else rota_errx(EXIT_USAGE, "--format: expected ndjson or table, got \"%s\"", optarg);
+			break;
+		case 'd':
+			if (*optarg == '\0')
+				rota_errx(EXIT_USAGE, "--db: empty store name");
+			o->db = optarg;
+			break;
+		case 'q': o->quiet = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'h': usage(stdout); exit(rota_close_stdout());
+		case O_VERSION: printf("rota-check-acgme %s\n", ROTA_VERSION); exit(rota_close_stdout());
+		default:
+			fprintf(stderr, "usage: rota-check-acgme [options] [FILE...]\n"
+					"Try 'rota-check-acgme --help' for more information.\n");
+			exit(EXIT_USAGE);
+		}
+	}
+	if (o->db && optind < argc)
+		rota_errx(EXIT_USAGE, "--db reads the store, not files");
+	if (o->a.have_from && o->a.have_to && o->a.to < o->a.from)
+		rota_errx(EXIT_USAGE, "--to is before --from");
+	if (o->assume_local && strcmp(o->tzname, "UTC") == 0 && !getenv("ROTA_ASSUME_UTC"))
+		rota_errx(EXIT_USAGE, "--assume-local needs --tz: local to which zone?");
+}
+
+static noreturn void
+bad_input(const char *file, long line, const char *field, const char *msg)
+{
+	char where[600];
+	snprintf(where, sizeof where, line > 0 ? "%s:%ld" : "%s", file, line);
+	if (field && *field)
+		rota_errx(EXIT_DATA, "%s: %s: %s", where, field, msg);
+	rota_errx(EXIT_DATA, "%s: %s", where, msg);
+}
+
+/* ---- people and their records ------------------------------------------ */
+
+struct person {
+	char *id;
+	int pgy;		/* from a person record, 0 if none */
+	struct acgme_rec *r;
+	size_t n, cap;
+};
+
+/* People by id, in order of first appearance; an open-addressing index. */
+struct people {
+	struct person *v;
+	size_t n, cap;
+	size_t *slot;		/* index + 1, 0 empty */
+	size_t nslots;
+};
+
+static void
+people_rehash(struct people *P)
+{
+	free(P->slot);
+	P->nslots = P->nslots ? 2 * P->nslots : 1024;
+	P->slot = xcalloc(P->nslots, sizeof *P->slot);
+	for (size_t i = 0; i < P->n; i++) {
+		size_t h = XXH3_64bits(P->v[i].id, strlen(P->v[i].id)) & (P->nslots - 1);
+		while (P->slot[h])
+			h = (h + 1) & (P->nslots - 1);
+		P->slot[h] = i + 1;
+	}
+}
+
+static struct person *
+people_get(struct people *P, const char *id)
+{
+	if (2 * (P->n + 1) > P->nslots)
+		people_rehash(P);
+	size_t h = XXH3_64bits(id, strlen(id)) & (P->nslots - 1);
+	for (; P->slot[h]; h = (h + 1) & (P->nslots - 1))
+		if (strcmp(P->v[P->slot[h] - 1].id, id) == 0)
+			return &P->v[P->slot[h] - 1];
+	if (P->n == P->cap) {
+		P->cap = P->cap ? 2 * P->cap : 64;
+		P->v = xrealloc(P->v, P->cap * sizeof *P->v);
+	}
+	P->v[P->n] = (struct person){ .id = xstrdup(id) };
+	P->slot[h] = ++P->n;
+	return &P->v[P->n - 1];
+}
+
+static void
+person_add(struct person *p, const struct acgme_rec *r)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 64;
+		p->r = xrealloc(p->r, p->cap * sizeof *p->r);
+	}
+	p->r[p->n++] = *r;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+struct run {
+	struct opts *o;
+	struct tz *tz;
+	struct people people;
+	struct person *current;	/* --sorted: the person being read */
+	long long records;
+	struct acgme_counts counts;
+	int out_failed;
+	int header_done;
+};
+
+static double
+rounded(double v)
+{
+	return (double)(long long)(v * 100 + (v < 0 ? -0.5 : 0.5)) / 100;
+}
+
+static void
+print_table_row(const struct acgme_finding *f, const char *from, const char *to)
+{
+	char v[32], l[32];
+	json_number(v, sizeof v, rounded(f->value));
+	json_number(l, sizeof l, rounded(f->limit));
+	printf("%-13s %-23s %-12s %-10s %-10s %8s %6s  %s\n", acgme_status_name[f->status],
+		acgme_rules[f->rule].id, f->person, from, to, v, l, f->message);
+}
+
+
+static void
+report(const struct acgme_finding *f, void *arg)
+{
+	struct run *run = arg;
+	char from[32], to[32];
+	if (f->dates) {
+		rtime_format_date(f->from, from);
+		rtime_format_date(f->to, to);
+	} else {
+		tz_format(run->tz, f->from, from);
+		tz_format(run->tz, f->to, to);
+	}
+	if (run->o->table) {
+		if (!run->header_done++)
+			printf("%-13s %-23s %-12s %-10s %-10s %8s %6s  %s\n", "STATUS", "RULE", "PERSON",
+				"FROM", "TO", "VALUE", "LIMIT", "MESSAGE");
+		print_table_row(f, from, to);
+		return;
+	}
+	const struct acgme_rule_info *ri = &acgme_rules[f->rule];
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "finding");
+	cJSON_AddStringToObject(o, "rule", ri->id);
+	cJSON_AddStringToObject(o, "status", acgme_status_name[f->status]);
+	cJSON_AddStringToObject(o, "person", f->person);
+	cJSON_AddStringToObject(o, "from", from);
+	cJSON_AddStringToObject(o, "to", to);
+	cJSON_AddNumberToObject(o, "value", rounded(f->value));
+	cJSON_AddNumberToObject(o, "limit", rounded(f->limit));
+	cJSON_AddStringToObject(o, "unit", f->unit);
+	cJSON_AddStringToObject(o, "clause", ri->clause);
+	cJSON_AddStringToObject(o, "clause_2025", ri->clause_2025);
+	cJSON_AddStringToObject(o, "message", f->message);
+	if (f->nweeks) {
+		cJSON *w = cJSON_AddArrayToObject(o, "weeks");
+		for (int i = 0; i < f->nweeks; i++)
+			cJSON_AddItemToArray(w, cJSON_CreateNumber(rounded(f->weeks[i])));
+	}
+	if (json_println(stdout, o))
+		run->out_failed = 1;
+	cJSON_Delete(o);
+}
+
+static void
+warn_overlap(const struct acgme_rec *a, const struct acgme_rec *b, const char *person, void *arg)
+{
+	struct run *run = arg;
+	if (run->o->quiet)
+		return;
+	rota_warnx("%s:%ld: %s: overlaps the record of %s:%ld; the time is counted once", b->file,
+		b->line, person, a->file, a->line);
+}
+
+static void
+check_person(struct run *run, struct person *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->r[i].pgy)
+			p->r[i].pgy = p->pgy;
+	acgme_check_person(&run->o->a, p->id, p->r, p->n, &run->counts);
+	free(p->r);
+	p->r = NULL;
+	p->n = p->cap = 0;
+}
+
+static const char *
+text(const struct rec *r, const char *name)
+{
+	const cJSON *v = r->f[rec_field_index(r->rt, name)];
+	return v ? v->valuestring : NULL;
+}
+
+/* Rewrites a time without an offset as the instant it is in --tz (exactly
+ * one, or an error: never guess at a DST change). */
+static void
+make_instant(struct run *run, cJSON *obj, const char *name, const char *file, long line)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	if (!cJSON_IsString(v) || strlen(v->valuestring) != 19)
+		return;	/* absent, or has an offset: validation decides */
+	int64_t day, t;
+	const char *why, *s = v->valuestring;
+	int hh, mm, ss;
+	if (rtime_parse_date(s, 10, &day, &why) || s[10] != 'T' ||
+	    sscanf(s + 11, "%2d:%2d:%2d", &hh, &mm, &ss) != 3 || hh > 23 || mm > 59 || ss > 59)
+		return;
+	int rc = tz_from_local(run->tz, day * 86400 + hh * 3600 + mm * 60 + ss, &t);
+	if (rc == -1)
+		bad_input(file, line, name, "this local time does not exist in --tz (clocks sprang over it)");
+	if (rc == -2)
+		bad_input(file, line, name, "this local time happens twice in --tz (clocks fell back): "
+			"give the offset");
+	char buf[32];
+	tz_format(run->tz, t, buf);
+	cJSON_SetValuestring(v, buf);
+}
+
+static int64_t
+instant(const struct rec *r, const char *name)
+{
+	const char *s = text(r, name), *why;
+	int64_t t;
+	int off;
+	rtime_parse_instant(s, strlen(s), &t, &off, &why);	/* validated already */
+	return t;
+}
+
+static void
+add_record(struct run *run, cJSON *obj, const char *file, long line)
+{
+	struct rec r;
+	struct rec_error e;
+	if (run->o->assume_local) {
+		make_instant(run, obj, "start", file, line);
+		make_instant(run, obj, "end", file, line);
+	}
+	if (rec_validate(obj, &r, &e))
+		bad_input(file, line, e.field, e.msg);
+	enum rec_kind k = r.rt->kind;
+	if (k == RK_PERSON) {
+		const cJSON *pgy = r.f[rec_field_index(r.rt, "pgy")];
+		if (pgy)
+			people_get(&run->people, text(&r, "id"))->pgy = pgy->valueint;
+		return;
+	}
+	if (k != RK_SHIFT && k != RK_ASSIGNMENT)
+		return;	/* the problem's other records say nothing about hours */
+	if (!text(&r, "start"))
+		bad_input(file, line, "start", "the check needs when the work began and ended");
+	const char *kind = text(&r, "kind");
+	if (!kind)
+		bad_input(file, line, "kind", "the check needs the kind of work (clinical, …)");
+	const char *id = text(&r, "person");
+	struct person *p;
+	if (run->o->sorted) {
+		if (!run->current || strcmp(run->current->id, id) != 0) {
+			if (run->current)
+				check_person(run, run->current);
+			p = people_get(&run->people, id);
+			if (p->r == NULL && p->n == 0 && p->cap == (size_t)-1)
+				bad_input(file, line, "person", "not sorted by person (seen before)");
+			run->current = p;
+		}
+		p = run->current;
+	} else {
+		p = people_get(&run->people, id);
+	}
+	const cJSON *pgy = r.f[rec_field_index(r.rt, "pgy")];
+	const cJSON *exc = r.f[rec_field_index(r.rt, "exception")];
+	struct acgme_rec a = { instant(&r, "start"), instant(&r, "end"), acgme_kind_named(kind),
+		pgy ? pgy->valueint : 0, exc && cJSON_IsTrue(exc), line, file };
+	person_add(p, &a);
+	run->records++;
+}
+
+/* --sorted: a person already checked must not come back. */
+static void
+mark_done(struct person *p)
+{
+	p->cap = (size_t)-1;
+}
+
+static void
+read_file(struct run *run, const char *path)
+{
+	char err[1024];
+	struct source *s = source_open(path, source_format_for(path), &(struct src_options){ 0 }, err,
+		sizeof err);
+	if (!s)
+		rota_errx(EXIT_DATA, "%s", err);
+	struct src_row row;
+	int rc;
+	while ((rc = source_next(s, &row)) == 1) {
+		if (!row.obj)
+			bad_input(row.file, row.line, row.err.field, row.err.msg);
+		struct person *before = run->current;
+		add_record(run, row.obj, row.file, row.line);
+		if (run->o->sorted && before && before != run->current)
+			mark_done(before);
+		cJSON_Delete(row.obj);
+	}
+	if (rc < 0)
+		rota_errx(EXIT_DATA, "%s: %s", path, rc == -1 ? strerror(errno) : "cannot be read");
+	source_close(s);
+}
+
+static int
+add_stored(cJSON *obj, void *arg)
+{
+	struct run *run = arg;
+	add_record(run, obj, run->o->db, 0);
+	return 0;
+}
+
+static void
+read_store(struct run *run)
+{
+	char err[1024];
+	const char *spec = store_spec(run->o->db);
+	struct store *st = store_open_read(spec, err, sizeof err);
+	if (st == NULL)
+		rota_errx(errno == EBUSY ? EXIT_BUSY : EXIT_STORE, "%s", err);
+	/* People first, for their PGY level; then the two kinds of work. */
+	static const enum rec_kind kinds[] = { RK_PERSON, RK_SHIFT, RK_ASSIGNMENT };
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (store_each(st, rec_types[kinds[i]], add_stored, run) < 0)
+			rota_errx(store_busy(st) ? EXIT_BUSY : EXIT_STORE, "%s: %s", spec,
+				store_errmsg(st));
+	store_close(st);
+}
+
+static void
+read_periods(struct opts *o, struct acgme_period **out, size_t *n)
+{
+	char err[1024];
+	struct source *s = source_open(o->periods_file, SRC_NDJSON, &(struct src_options){ 0 }, err,
+		sizeof err);
+	if (!s)
+		rota_errx(EXIT_DATA, "--periods: %s", err);
+	struct src_row row;
+	size_t cap = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	while ((rc = source_next(s, &row)) == 1) {
+		if (!row.obj)
+			bad_input(row.file, row.line, row.err.field, row.err.msg);
+		const cJSON *from = cJSON_GetObjectItemCaseSensitive(row.obj, "from");
+		const cJSON *to = cJSON_GetObjectItemCaseSensitive(row.obj, "to");
+		const cJSON *who = cJSON_GetObjectItemCaseSensitive(row.obj, "person");
+		const cJSON *lim = cJSON_GetObjectItemCaseSensitive(row.obj, "weekly_limit");
+		struct acgme_period p = { .weekly_limit = 80 };
+		const char *why;
+		if (!cJSON_IsString(from) || rtime_parse_date(from->valuestring,
+						strlen(from->valuestring), &p.from, &why))
+			bad_input(row.file, row.line, "from", "expected a date YYYY-MM-DD");
+		if (!cJSON_IsString(to) || rtime_parse_date(to->valuestring, strlen(to->valuestring),
+						&p.to, &why))
+			bad_input(row.file, row.line, "to", "expected a date YYYY-MM-DD");
+		if (p.to < p.from)
+			bad_input(row.file, row.line, "to", "before from");
+		if (who && !cJSON_IsNull(who)) {
+			if (!cJSON_IsString(who) || !*who->valuestring)
+				bad_input(row.file, row.line, "person", "expected a person's id");
+			p.person = xstrdup(who->valuestring);
+		}
+		if (lim && !cJSON_IsNull(lim)) {
+			if (!cJSON_IsNumber(lim) || (lim->valuedouble != 80 && lim->valuedouble != 88))
+				bad_input(row.file, row.line, "weekly_limit", "expected 80 or 88");
+			p.weekly_limit = lim->valueint;
+		}
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		(*out)[(*n)++] = p;
+		cJSON_Delete(row.obj);
+	}
+	if (rc < 0)
+		rota_errx(EXIT_DATA, "%s: %s", o->periods_file, strerror(errno));
+	source_close(s);
+}
+
+static void
+print_summary(struct run *run)
+{
+	const struct acgme_counts *c = &run->counts;
+	if (run->o->table) {
+		printf("%s%zu people, %lld records, %lld periods: %lld violations, %lld advisories, "
+			"%lld indeterminate, %lld ok\n", run->header_done ? "\n" : "", run->people.n,
+			run->records, c->periods, c->by_status[AS_VIOLATION], c->by_status[AS_ADVISORY],
+			c->by_status[AS_INDETERMINATE], c->by_status[AS_OK]);
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "summary");
+	cJSON_AddStringToObject(o, "tool", "rota-check-acgme");
+	cJSON_AddNumberToObject(o, "records", (double)run->records);
+	cJSON_AddNumberToObject(o, "people", (double)run->people.n);
+	cJSON_AddNumberToObject(o, "periods", (double)c->periods);
+	cJSON_AddNumberToObject(o, "checked", (double)c->checked);
+	cJSON_AddNumberToObject(o, "violations", (double)c->by_status[AS_VIOLATION]);
+	cJSON_AddNumberToObject(o, "advisories", (double)c->by_status[AS_ADVISORY]);
+	cJSON_AddNumberToObject(o, "indeterminate", (double)c->by_status[AS_INDETERMINATE]);
+	cJSON_AddNumberToObject(o, "ok", (double)c->by_status[AS_OK]);
+	cJSON_AddNumberToObject(o, "overlaps", (double)c->overlaps);
+	cJSON_AddStringToObject(o, "tz", tz_name(run->tz));
+	if (json_println(stdout, o))
+		run->out_failed = 1;
+	cJSON_Delete(o);
+}
+
+int
+main(int argc, char **argv)
+{
+	static char *stdin_only[] = { "-" };
+	struct opts o;
+	rota_setprogname(argv[0]);
+	argv[0] = (char *)rota_progname;
+	parse_args(argc, argv, &o);
+	char **files = optind < argc ? argv + optind : stdin_only;
+	int nfiles = o.db ? 0 : optind < argc ? argc - optind : 1;
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+
+	char err[1024];
+	struct run run = { .o = &o };
+	run.tz = tz_load(o.tzname, err, sizeof err);
+	if (!run.tz)
+		rota_errx(EXIT_USAGE, "--tz: %s", err);
+	struct acgme_period *plist = NULL;
+	if (o.periods_file) {
+		read_periods(&o, &plist, &o.a.nplist);
+		o.a.plist = plist;
+	}
+	o.a.tz = run.tz;
+	o.a.report = report;
+	o.a.warn = warn_overlap;
+	o.a.arg = &run;
+	if (o.verbose && !o.quiet)
+		rota_warnx("not evaluated (not checkable from data): at-home call \"not so frequent or "
+			   "taxing\" (VI.F.8.a) and the programme's structure rules");
+
+	if (o.db) {
+		o.sorted = 0;	/* two tables: group in memory */
+		read_store(&run);
+	}
+	for (int i = 0; i < nfiles; i++)
+		read_file(&run, files[i]);
+	if (o.sorted) {
+		if (run.current)
+			check_person(&run, run.current);
+	} else {
+		for (size_t i = 0; i < run.people.n; i++)
+			check_person(&run, &run.people.v[i]);
+	}
+	print_summary(&run);
+
+	for (size_t i = 0; i < run.people.n; i++) {
+		free(run.people.v[i].id);
+		if (run.people.v[i].cap != (size_t)-1)
+			free(run.people.v[i].r);
+	}
+	free(run.people.v);
+	free(run.people.slot);
+	for (size_t i = 0; i < o.a.nplist; i++)
+		free(plist[i].person);
+	free(plist);
+	tz_free(run.tz);
+	int out = rota_close_stdout();
+	if (out || run.out_failed)
+		return out ? out : EXIT_IO;
+	const long long *s = run.counts.by_status;
+	return s[AS_VIOLATION] || (o.strict && (s[AS_ADVISORY] || s[AS_INDETERMINATE])) ? EXIT_FOUND : 0;
+}
