@@ -73,33 +73,6 @@ usage(FILE *fp)
 "7 output error.  See rota-check-acgme(1) and rota(7).\n");
 }
 
-/* "2h", "90m", "1h30m", "45s": seconds. */
-static int64_t
-opt_duration(const char *opt, const char *s)
-{
-	int64_t total = 0;
-	const char *p = s;
-	if (!*p)
-		goto bad;
-	while (*p) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(p, &end, 10);
-		if (end == p || errno || v < 0 || v > 100000)
-			goto bad;
-		switch (*end) {
-		case 'h': total += v * 3600; break;
-		case 'm': total += v * 60; break;
-		case 's': total += v; break;
-		default: goto bad;
-		}
-		p = end + 1;
-	}
-	return total;
-bad:
-	rota_errx(EXIT_USAGE, "%s: expected a duration like 2h, 90m or 1h30m, got \"%s\"", opt, s);
-}
-
 static int64_t
 opt_date(const char *opt, const char *s)
 {

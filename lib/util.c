@@ -220,6 +220,56 @@ opt_number(const char *opt, const char *s, double lo, double hi)
 	return v;
 }
 
+long long
+opt_duration(const char *opt, const char *s)
+{
+	long long total = 0;
+	const char *p = s;
+	while (*p) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(p, &end, 10);
+		if (end == p || errno || v < 0 || v > 100000000)
+			break;
+		long long unit = *end == 'd' ? 86400 : *end == 'h' ? 3600 : *end == 'm' ? 60 :
+				 *end == 's' ? 1 : 0;
+		if (!unit)
+			break;
+		total += v * unit;
+		p = end + 1;
+		if (!*p)
+			return total;
+	}
+	rota_errx(EXIT_USAGE, "%s: expected a duration like 2h, 90m, 1h30m or 7d, got \"%s\"", opt,
+		s);
+}
+
+long long
+opt_size(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	double unit = 1;
+	switch (*end) {
+	case 'k': case 'K': unit = 1024.0; break;
+	case 'M': unit = 1024.0 * 1024; break;
+	case 'G': unit = 1024.0 * 1024 * 1024; break;
+	case 'T': unit = 1024.0 * 1024 * 1024 * 1024; break;
+	default: break;
+	}
+	if (unit > 1) {
+		end++;
+		if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
+			end += strlen(end);
+	} else if (strcmp(end, "B") == 0) {
+		end++;
+	}
+	if (*s == '\0' || end == s || *end != '\0' || errno || v < 0 || v * unit > 9e18)
+		rota_errx(EXIT_USAGE, "%s: expected a size like 512M or 2G, got \"%s\"", opt, s);
+	return (long long)(v * unit);
+}
+
 int
 afile_open(struct afile *a, const char *path)
 {

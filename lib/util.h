@@ -33,6 +33,12 @@ int rota_close_stdout(void);
  * else exits EXIT_USAGE with "OPT: expected …, got "S"". */
 long long opt_integer(const char *opt, const char *s, long long lo, long long hi);
 double opt_number(const char *opt, const char *s, double lo, double hi);
+/* A duration: numbers each followed by d, h, m or s ("2h", "1h30m",
+ * "7d"), in seconds. */
+long long opt_duration(const char *opt, const char *s);
+/* A size: a number of bytes, optionally followed by k, M, G or T (powers
+ * of 1024, "KiB" and "MB" spellings too). */
+long long opt_size(const char *opt, const char *s);
 
 /* A file written under a temporary name beside its path and renamed over
  * it when complete, so that no reader ever sees half of it; it gets the

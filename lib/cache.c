@@ -1,0 +1,722 @@
+/* cache.c: the local result cache on SQLite, zstd and xxhash. */
+#include "cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "util.h"
+
+#define DEFAULT_MAX_SIZE (512LL << 20)
+#define DEFAULT_THRESHOLD 1024
+#define FLUSH_AT 4096		/* pending last-use times written at once */
+
+enum { CODEC_RAW, CODEC_ZSTD };
+
+enum stmt {
+	S_GET, S_PUT, S_DEL, S_TOUCH, S_STAT, S_TOTAL, S_VICTIMS, S_DEL_ROW, S_BEGIN, S_COMMIT,
+	S_ROLLBACK, S_COUNT
+};
+
+static const char *const sql[S_COUNT] = {
+	[S_GET] = "SELECT value, expires, raw_size, codec, checksum FROM cache_entry "
+		  "WHERE ns = ?1 AND key = ?2",
+	[S_PUT] = "INSERT OR REPLACE INTO cache_entry (ns, key, value, created, used, ttl, expires, "
+		  "raw_size, stored_size, codec, checksum) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, "
+		  "?9, ?10)",
+	[S_DEL] = "DELETE FROM cache_entry WHERE ns = ?1 AND key = ?2",
+	[S_TOUCH] = "UPDATE cache_entry SET used = max(used, ?3) WHERE ns = ?1 AND key = ?2",
+	[S_STAT] = "INSERT INTO cache_stat (ns, hits, misses, evictions, corrupt, puts) "
+		   "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (ns) DO UPDATE SET "
+		   "hits = hits + excluded.hits, misses = misses + excluded.misses, "
+		   "evictions = evictions + excluded.evictions, corrupt = corrupt + excluded.corrupt, "
+		   "puts = puts + excluded.puts",
+	[S_TOTAL] = "SELECT bytes FROM cache_total WHERE id = 1",
+	/* Expired entries first, then the least recently used. */
+	[S_VICTIMS] = "SELECT rowid, ns, stored_size FROM cache_entry "
+		      "ORDER BY (expires != 0 AND expires <= ?1) DESC, used, rowid",
+	[S_DEL_ROW] = "DELETE FROM cache_entry WHERE rowid = ?1",
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS cache_entry (ns text NOT NULL, key text NOT NULL, "
+	"value blob NOT NULL, created integer NOT NULL, used integer NOT NULL, "
+	"ttl integer NOT NULL, expires integer NOT NULL, raw_size integer NOT NULL, "
+	"stored_size integer NOT NULL, codec integer NOT NULL, checksum integer NOT NULL, "
+	"PRIMARY KEY (ns, key));\n"
+	"CREATE INDEX IF NOT EXISTS cache_entry_used ON cache_entry (used);\n"
+	"CREATE TABLE IF NOT EXISTS cache_stat (ns text PRIMARY KEY, "
+	"hits integer NOT NULL DEFAULT 0, misses integer NOT NULL DEFAULT 0, "
+	"evictions integer NOT NULL DEFAULT 0, corrupt integer NOT NULL DEFAULT 0, "
+	"puts integer NOT NULL DEFAULT 0);\n"
+	"CREATE TABLE IF NOT EXISTS cache_config (name text PRIMARY KEY, value integer NOT NULL);\n"
+	/* The bytes stored, kept by triggers so that a put need not sum. */
+	"CREATE TABLE IF NOT EXISTS cache_total (id integer PRIMARY KEY CHECK (id = 1), "
+	"bytes integer NOT NULL);\n"
+	"INSERT OR IGNORE INTO cache_total VALUES (1, 0);\n"
+	"CREATE TRIGGER IF NOT EXISTS cache_entry_ins AFTER INSERT ON cache_entry BEGIN "
+	"UPDATE cache_total SET bytes = bytes + NEW.stored_size WHERE id = 1; END;\n"
+	"CREATE TRIGGER IF NOT EXISTS cache_entry_del AFTER DELETE ON cache_entry BEGIN "
+	"UPDATE cache_total SET bytes = bytes - OLD.stored_size WHERE id = 1; END;\n";
+
+struct counts {
+	char ns[64];
+	long long hits, misses, evictions, corrupt, puts;
+};
+
+struct touch {
+	char *ns, *key;
+	int64_t when;
+};
+
+struct cache {
+	sqlite3 *db;
+	sqlite3_stmt *st[S_COUNT];
+	char path[4096];
+	char err[1024];
+	struct cache_config cf;
+	struct counts *cnt;
+	size_t ncnt;
+	struct touch *touch;
+	size_t ntouch, touch_cap;
+	ZSTD_CCtx *cctx;
+	ZSTD_DCtx *dctx;
+};
+
+static void
+seterr(struct cache *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof c->err, fmt, ap);
+	va_end(ap);
+}
+
+static int
+dberr(struct cache *c, const char *what)
+{
+	seterr(c, "%s: %s: %s", c->path, what, sqlite3_errmsg(c->db));
+	return -1;
+}
+
+const char *
+cache_errmsg(const struct cache *c)
+{
+	return c->err;
+}
+
+const char *
+cache_path(const struct cache *c)
+{
+	return c->path;
+}
+
+static int64_t
+now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int
+cache_default_path(char *buf, size_t n)
+{
+	const char *env = getenv("ROTA_CACHE"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int w;
+	if (env && *env)
+		w = snprintf(buf, n, "%s", env);
+	else if (xdg && *xdg == '/')	/* the XDG spec ignores relative values */
+		w = snprintf(buf, n, "%s/rota/cache.db", xdg);
+	else if (home && *home)
+		w = snprintf(buf, n, "%s/.cache/rota/cache.db", home);
+	else
+		return -1;
+	return w > 0 && (size_t)w < n ? 0 : -1;
+}
+
+/* mkdir -p of path's folder, the folders made 0700. */
+static int
+make_folder(char *path)
+{
+	char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return 0;
+	*slash = '\0';
+	struct stat sb;
+	int rc = 0;
+	if (stat(path, &sb) != 0) {
+		rc = make_folder(path);
+		if (rc == 0 && mkdir(path, 0700) != 0 && errno != EEXIST)
+			rc = -1;
+	}
+	*slash = '/';
+	return rc;
+}
+
+static int
+exec_sql(struct cache *c, const char *s)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(c->db, s, NULL, NULL, &msg) != SQLITE_OK) {
+		seterr(c, "%s: %s", c->path, msg ? msg : sqlite3_errmsg(c->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+step_done(struct cache *c, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : dberr(c, what);
+}
+
+static int
+begin(struct cache *c)
+{
+	return step_done(c, c->st[S_BEGIN], "begin");
+}
+
+static int
+commit(struct cache *c)
+{
+	if (step_done(c, c->st[S_COMMIT], "commit") == 0)
+		return 0;
+	step_done(c, c->st[S_ROLLBACK], "rollback");
+	return -1;
+}
+
+static void
+rollback(struct cache *c)
+{
+	char keep[1024];
+	memcpy(keep, c->err, sizeof keep);	/* the first error is the one to tell */
+	step_done(c, c->st[S_ROLLBACK], "rollback");
+	memcpy(c->err, keep, sizeof keep);
+}
+
+static int
+read_config(struct cache *c)
+{
+	c->cf = (struct cache_config){ DEFAULT_MAX_SIZE, 0, DEFAULT_THRESHOLD };
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(c->db, "SELECT name, value FROM cache_config", -1, &s, NULL) != SQLITE_OK)
+		return dberr(c, "config");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		int64_t v = sqlite3_column_int64(s, 1);
+		if (strcmp(name, "max_size") == 0)
+			c->cf.max_size = v;
+		else if (strcmp(name, "level") == 0)
+			c->cf.level = (int)v;
+		else if (strcmp(name, "threshold") == 0)
+			c->cf.threshold = v;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+struct cache *
+cache_open(const char *path, char *err, size_t errlen)
+{
+	struct cache *c = xcalloc(1, sizeof *c);
+	if (path)
+		snprintf(c->path, sizeof c->path, "%s", path);
+	else if (cache_default_path(c->path, sizeof c->path) < 0) {
+		snprintf(err, errlen, "no cache file: set ROTA_CACHE, XDG_CACHE_HOME or HOME");
+		free(c);
+		return NULL;
+	}
+	int fd = -1;
+	if (make_folder(c->path) < 0 || (fd = open(c->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(err, errlen, "%s: %s", c->path, strerror(errno));
+		free(c);
+		return NULL;
+	}
+	close(fd);
+	const char *t = getenv("ROTA_BUSY_TIMEOUT_MS");
+	if (sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(c->db, t ? atoi(t) : 30000) != SQLITE_OK ||
+	    exec_sql(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL") < 0 ||
+	    exec_sql(c, "BEGIN IMMEDIATE") < 0 || exec_sql(c, schema) < 0 || exec_sql(c, "COMMIT") < 0 ||
+	    read_config(c) < 0)
+		goto fail;
+	for (int i = 0; i < S_COUNT; i++)
+		if (sqlite3_prepare_v3(c->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL) !=
+		    SQLITE_OK) {
+			dberr(c, "prepare");
+			goto fail;
+		}
+	c->cctx = ZSTD_createCCtx();
+	c->dctx = ZSTD_createDCtx();
+	return c;
+fail:
+	if (!*c->err)
+		dberr(c, "open");
+	snprintf(err, errlen, "%s", c->err);
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(c->st[i]);
+	sqlite3_close(c->db);
+	free(c);
+	return NULL;
+}
+
+static struct counts *
+counts_for(struct cache *c, const char *ns)
+{
+	for (size_t i = 0; i < c->ncnt; i++)
+		if (strcmp(c->cnt[i].ns, ns) == 0)
+			return &c->cnt[i];
+	c->cnt = xrealloc(c->cnt, (c->ncnt + 1) * sizeof *c->cnt);
+	struct counts *k = &c->cnt[c->ncnt++];
+	memset(k, 0, sizeof *k);
+	snprintf(k->ns, sizeof k->ns, "%s", ns);
+	return k;
+}
+
+static int
+bind_key(sqlite3_stmt *s, const char *ns, const char *key)
+{
+	return sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC) != SQLITE_OK ||
+	       sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC) != SQLITE_OK;
+}
+
+static int
+write_pending(struct cache *c)
+{
+	for (size_t i = 0; i < c->ncnt; i++) {
+		struct counts *k = &c->cnt[i];
+		sqlite3_stmt *s = c->st[S_STAT];
+		sqlite3_bind_text(s, 1, k->ns, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, k->hits);
+		sqlite3_bind_int64(s, 3, k->misses);
+		sqlite3_bind_int64(s, 4, k->evictions);
+		sqlite3_bind_int64(s, 5, k->corrupt);
+		sqlite3_bind_int64(s, 6, k->puts);
+		if (step_done(c, s, "statistics") < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < c->ntouch; i++) {
+		sqlite3_stmt *s = c->st[S_TOUCH];
+		bind_key(s, c->touch[i].ns, c->touch[i].key);
+		sqlite3_bind_int64(s, 3, c->touch[i].when);
+		if (step_done(c, s, "last use") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+forget_pending(struct cache *c)
+{
+	free(c->cnt);
+	c->cnt = NULL;
+	c->ncnt = 0;
+	for (size_t i = 0; i < c->ntouch; i++) {
+		free(c->touch[i].ns);
+		free(c->touch[i].key);
+	}
+	c->ntouch = 0;
+}
+
+int
+cache_flush(struct cache *c)
+{
+	if (!c->ncnt && !c->ntouch)
+		return 0;
+	if (begin(c) < 0)
+		return -1;
+	if (write_pending(c) < 0) {
+		rollback(c);
+		return -1;
+	}
+	if (commit(c) < 0)
+		return -1;
+	forget_pending(c);
+	return 0;
+}
+
+int
+cache_close(struct cache *c)
+{
+	if (!c)
+		return 0;
+	int rc = cache_flush(c);
+	forget_pending(c);
+	free(c->touch);
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(c->st[i]);
+	sqlite3_close(c->db);
+	ZSTD_freeCCtx(c->cctx);
+	ZSTD_freeDCtx(c->dctx);
+	free(c);
+	return rc;
+}
+
+static void
+touched(struct cache *c, const char *ns, const char *key)
+{
+	if (c->ntouch == c->touch_cap) {
+		c->touch_cap = c->touch_cap ? 2 * c->touch_cap : 64;
+		c->touch = xrealloc(c->touch, c->touch_cap * sizeof *c->touch);
+	}
+	c->touch[c->ntouch++] = (struct touch){ xstrdup(ns), xstrdup(key), now() };
+	if (c->ntouch >= FLUSH_AT)
+		cache_flush(c);	/* best effort: a failure leaves them pending */
+}
+
+/* The stored bytes back into the value; 0 when they are what was put. */
+static int
+unpack(struct cache *c, const void *blob, size_t n, int codec, size_t raw, uint64_t sum,
+	void **val)
+{
+	char *out = xmalloc(raw + 1);
+	if (codec == CODEC_ZSTD) {
+		size_t got = ZSTD_decompressDCtx(c->dctx, out, raw, blob, n);
+		if (ZSTD_isError(got) || got != raw)
+			goto bad;
+	} else if (codec == CODEC_RAW && n == raw) {
+		memcpy(out, blob, n);
+	} else {
+		goto bad;
+	}
+	if (XXH3_64bits(out, raw) != sum)
+		goto bad;
+	out[raw] = '\0';
+	*val = out;
+	return 0;
+bad:
+	free(out);
+	return -1;
+}
+
+int
+cache_get(struct cache *c, const char *ns, const char *key, void **val, size_t *len)
+{
+	sqlite3_stmt *s = c->st[S_GET];
+	if (bind_key(s, ns, key))
+		return dberr(c, "get");
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return dberr(c, "get");
+		counts_for(c, ns)->misses++;
+		return 0;
+	}
+	int64_t expires = sqlite3_column_int64(s, 1);
+	size_t raw = (size_t)sqlite3_column_int64(s, 2);
+	int codec = sqlite3_column_int(s, 3);
+	uint64_t sum = (uint64_t)sqlite3_column_int64(s, 4);
+	if (expires && expires <= now()) {
+		sqlite3_reset(s);
+		counts_for(c, ns)->misses++;
+		return 0;	/* gc or the next put removes it */
+	}
+	const void *blob = sqlite3_column_blob(s, 0);
+	size_t n = (size_t)sqlite3_column_bytes(s, 0);
+	int bad = unpack(c, blob, n, codec, raw, sum, val);
+	sqlite3_reset(s);
+	if (bad) {
+		/* Never returned: counted, removed, and a miss. */
+		struct counts *k = counts_for(c, ns);
+		k->corrupt++;
+		k->misses++;
+		return cache_del(c, ns, key) < 0 ? -1 : 0;
+	}
+	*len = raw;
+	counts_for(c, ns)->hits++;
+	touched(c, ns, key);
+	return 1;
+}
+
+/* Deletes victims, expired first, then the least recently used, until the
+ * bytes stored are at most 90% of the bound.  Within a transaction. */
+static long long
+evict(struct cache *c)
+{
+	sqlite3_stmt *t = c->st[S_TOTAL], *v = c->st[S_VICTIMS];
+	int64_t total = 0;
+	if (sqlite3_step(t) == SQLITE_ROW)
+		total = sqlite3_column_int64(t, 0);
+	sqlite3_reset(t);
+	if (c->cf.max_size <= 0 || total <= c->cf.max_size)
+		return 0;
+	int64_t goal = c->cf.max_size / 10 * 9;
+	/* Collect the victims, then delete: no writes under an open scan. */
+	struct victim {
+		int64_t rowid;
+		char ns[64];
+	} *vic = NULL;
+	size_t nv = 0, cap = 0;
+	int rc;
+	sqlite3_bind_int64(v, 1, now());
+	while (total > goal && (rc = sqlite3_step(v)) == SQLITE_ROW) {
+		if (nv == cap) {
+			cap = cap ? 2 * cap : 64;
+			vic = xrealloc(vic, cap * sizeof *vic);
+		}
+		vic[nv].rowid = sqlite3_column_int64(v, 0);
+		snprintf(vic[nv].ns, sizeof vic[nv].ns, "%s", sqlite3_column_text(v, 1));
+		nv++;
+		total -= sqlite3_column_int64(v, 2);
+	}
+	sqlite3_reset(v);
+	long long n = 0;
+	for (size_t i = 0; i < nv; i++, n++) {
+		sqlite3_bind_int64(c->st[S_DEL_ROW], 1, vic[i].rowid);
+		if (step_done(c, c->st[S_DEL_ROW], "eviction") < 0) {
+			n = -1;
+			break;
+		}
+		counts_for(c, vic[i].ns)->evictions++;
+	}
+	free(vic);
+	return n;
+}
+
+int
+cache_put(struct cache *c, const char *ns, const char *key, const void *val, size_t len,
+	int64_t ttl)
+{
+	const void *store = val;
+	size_t stored = len;
+	void *z = NULL;
+	int codec = CODEC_RAW;
+	if (c->cf.threshold >= 0 && (int64_t)len >= c->cf.threshold && len > 0) {
+		size_t bound = ZSTD_compressBound(len);
+		z = xmalloc(bound);
+		int level = c->cf.level ? c->cf.level : ZSTD_CLEVEL_DEFAULT;
+		size_t got = ZSTD_compressCCtx(c->cctx, z, bound, val, len, level);
+		if (!ZSTD_isError(got) && got < len) {	/* else incompressible: raw */
+			store = z;
+			stored = got;
+			codec = CODEC_ZSTD;
+		}
+	}
+	int64_t t = now();
+	sqlite3_stmt *s = c->st[S_PUT];
+	bind_key(s, ns, key);
+	sqlite3_bind_blob64(s, 3, store, stored, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, t);
+	sqlite3_bind_int64(s, 5, ttl);
+	sqlite3_bind_int64(s, 6, ttl > 0 ? t + ttl : 0);
+	sqlite3_bind_int64(s, 7, (int64_t)len);
+	sqlite3_bind_int64(s, 8, (int64_t)stored);
+	sqlite3_bind_int(s, 9, codec);
+	sqlite3_bind_int64(s, 10, (int64_t)XXH3_64bits(val, len));
+	int rc = -1;
+	if (begin(c) < 0)
+		goto out;
+	if (step_done(c, s, "put") < 0 || evict(c) < 0) {
+		rollback(c);
+		goto out;
+	}
+	counts_for(c, ns)->puts++;
+	rc = write_pending(c) < 0 ? (rollback(c), -1) : commit(c);
+	if (rc == 0)
+		forget_pending(c);
+out:
+	sqlite3_clear_bindings(s);
+	free(z);
+	return rc;
+}
+
+int
+cache_del(struct cache *c, const char *ns, const char *key)
+{
+	sqlite3_stmt *s = c->st[S_DEL];
+	bind_key(s, ns, key);
+	if (step_done(c, s, "delete") < 0)
+		return -1;
+	return sqlite3_changes(c->db) > 0;
+}
+
+static long long
+delete_where(struct cache *c, const char *where, const char *ns, const char *glob)
+{
+	char q[256];
+	snprintf(q, sizeof q, "DELETE FROM cache_entry WHERE %s", where);
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(c->db, q, -1, &s, NULL) != SQLITE_OK)
+		return dberr(c, "delete");
+	if (ns)
+		sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+	if (glob)
+		sqlite3_bind_text(s, 2, glob, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return dberr(c, "delete");
+	return sqlite3_changes(c->db);
+}
+
+long long
+cache_invalidate(struct cache *c, const char *ns, const char *glob)
+{
+	return delete_where(c, "(?1 IS NULL OR ns = ?1) AND key GLOB ?2", ns, glob);
+}
+
+long long
+cache_clear(struct cache *c, const char *ns)
+{
+	return delete_where(c, "?1 IS NULL OR ns = ?1", ns, NULL);
+}
+
+long long
+cache_gc(struct cache *c)
+{
+	if (begin(c) < 0)
+		return -1;
+	/* Expired entries go whatever the size, counted as evictions; then
+	 * the bound. */
+	sqlite3_stmt *s = NULL;
+	long long n = 0, more = 0;
+	int64_t t = now();
+	if (sqlite3_prepare_v2(c->db, "SELECT ns, count(*) FROM cache_entry WHERE expires != 0 "
+				      "AND expires <= ?1 GROUP BY ns", -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, t);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		counts_for(c, (const char *)sqlite3_column_text(s, 0))->evictions +=
+			sqlite3_column_int64(s, 1);
+		n += sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(c->db, "DELETE FROM cache_entry WHERE expires != 0 AND expires <= ?1",
+		    -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, t);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE || (more = evict(c)) < 0 || write_pending(c) < 0)
+		goto fail;
+	if (commit(c) < 0)
+		return -1;
+	forget_pending(c);
+	return n + more;
+fail:
+	if (!*c->err || more >= 0)
+		dberr(c, "gc");
+	rollback(c);
+	return -1;
+}
+
+int
+cache_get_config(struct cache *c, struct cache_config *cf)
+{
+	if (read_config(c) < 0)
+		return -1;
+	*cf = c->cf;
+	return 0;
+}
+
+int
+cache_set_config(struct cache *c, const struct cache_config *cf)
+{
+	char q[512];
+	snprintf(q, sizeof q,
+		"BEGIN IMMEDIATE; INSERT OR REPLACE INTO cache_config VALUES ('max_size', %lld), "
+		"('level', %d), ('threshold', %lld); COMMIT",
+		(long long)cf->max_size, cf->level, (long long)cf->threshold);
+	if (exec_sql(c, q) < 0) {
+		exec_sql(c, "ROLLBACK");
+		return -1;
+	}
+	c->cf = *cf;
+	return 0;
+}
+
+static struct cache_stats *
+stats_for(struct cache_stats **st, size_t *n, const char *ns)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*st)[i].ns, ns) == 0)
+			return &(*st)[i];
+	*st = xrealloc(*st, (*n + 1) * sizeof **st);
+	struct cache_stats *s = &(*st)[(*n)++];
+	memset(s, 0, sizeof *s);
+	snprintf(s->ns, sizeof s->ns, "%s", ns);
+	return s;
+}
+
+static int
+by_ns(const void *a, const void *b)
+{
+	return strcmp(((const struct cache_stats *)a)->ns, ((const struct cache_stats *)b)->ns);
+}
+
+int
+cache_stats(struct cache *c, struct cache_stats **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (cache_flush(c) < 0)
+		return -1;
+	sqlite3_stmt *s;
+	/* One read transaction: counts and entries from the same moment. */
+	if (exec_sql(c, "BEGIN") < 0)
+		return -1;
+	if (sqlite3_prepare_v2(c->db, "SELECT ns, hits, misses, evictions, corrupt, puts FROM cache_stat",
+		    -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct cache_stats *t = stats_for(out, n, (const char *)sqlite3_column_text(s, 0));
+		t->hits = sqlite3_column_int64(s, 1);
+		t->misses = sqlite3_column_int64(s, 2);
+		t->evictions = sqlite3_column_int64(s, 3);
+		t->corrupt = sqlite3_column_int64(s, 4);
+		t->puts = sqlite3_column_int64(s, 5);
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(c->db, "SELECT ns, count(*), sum(raw_size), sum(stored_size) "
+				      "FROM cache_entry GROUP BY ns", -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct cache_stats *t = stats_for(out, n, (const char *)sqlite3_column_text(s, 0));
+		t->entries = sqlite3_column_int64(s, 1);
+		t->bytes_raw = sqlite3_column_int64(s, 2);
+		t->bytes_stored = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_finalize(s);
+	exec_sql(c, "COMMIT");
+	qsort(*out, *n, sizeof **out, by_ns);
+	if (*n) {
+		struct cache_stats all = { .ns = "" };
+		for (size_t i = 0; i < *n; i++) {
+			struct cache_stats *t = &(*out)[i];
+			all.hits += t->hits;
+			all.misses += t->misses;
+			all.entries += t->entries;
+			all.evictions += t->evictions;
+			all.corrupt += t->corrupt;
+			all.puts += t->puts;
+			all.bytes_raw += t->bytes_raw;
+			all.bytes_stored += t->bytes_stored;
+		}
+		*stats_for(out, n, "") = all;
+		/* stats_for appended it last, where the caller expects it. */
+	}
+	return 0;
+fail:
+	dberr(c, "statistics");
+	exec_sql(c, "ROLLBACK");
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return -1;
+}
