@@ -5,7 +5,8 @@
  * The zone is read once from $TZDIR or /usr/share/zoneinfo, so nothing
  * depends on the TZ variable or on the C library's idea of local time.
  * Local days may be 23 or 25 hours long, and may begin at 01:00 where
- * clocks spring forward at midnight. */
+ * clocks spring forward at midnight.  The file's closing rule is followed
+ * up to the year 2500; later instants keep the offset it had then. */
 #ifndef ROTA_TZ_H
 #define ROTA_TZ_H
 
@@ -15,8 +16,8 @@
 struct tz;
 
 /* The zone named (an IANA name such as "America/New_York", or "UTC");
- * NULL with a sentence in err when there is no such zone or its file is
- * not a TZif file. */
+ * NULL with a sentence in err when there is no such zone, its file is
+ * not a TZif file, or it counts leap seconds (the "right/" zones). */
 struct tz *tz_load(const char *name, char *err, size_t errlen);
 void tz_free(struct tz *z);
 const char *tz_name(const struct tz *z);
@@ -34,7 +35,9 @@ int64_t tz_day_start(const struct tz *z, int64_t day);
  * -2 when two (clocks fell back over it). */
 int tz_from_local(const struct tz *z, int64_t local, int64_t *t);
 /* t as RFC 3339 with the zone's offset at t ("2024-03-10T03:00:00-04:00")
- * into buf (at least 32 bytes). */
+ * into buf (at least 32 bytes).  An offset with seconds (local mean time,
+ * before 1900) is cut to whole minutes and the clock time moved with it,
+ * so the text still names the instant t. */
 void tz_format(const struct tz *z, int64_t t, char *buf);
 
 #endif
