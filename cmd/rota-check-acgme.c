@@ -213,6 +213,7 @@ struct person {
 	int pgy;		/* from a person record, 0 if none */
 	struct acgme_rec *r;
 	size_t n, cap;
+	int done;		/* --sorted: checked, must not come back */
 };
 
 /* People by id, in order of first appearance; an open-addressing index. */
@@ -271,7 +272,8 @@ struct run {
 	struct opts *o;
 	struct tz *tz;
 	struct people people;
-	struct person *current;	/* --sorted: the person being read */
+	size_t current;		/* --sorted: the person being read, index + 1;
+				 * not a pointer, as people_get moves the array */
 	long long records;
 	struct acgme_counts counts;
 	int out_failed;
@@ -290,7 +292,8 @@ print_table_row(const struct acgme_finding *f, const char *from, const char *to)
 	char v[32], l[32];
 	json_number(v, sizeof v, rounded(f->value));
 	json_number(l, sizeof l, rounded(f->limit));
-	printf("%-13s %-23s %-12s %-10s %-10s %8s %6s  %s\n", acgme_status_name[f->status],
+	/* FROM and TO as wide as an instant, so that rows of both kinds line up. */
+	printf("%-13s %-23s %-12s %-25s %-25s %8s %6s  %s\n", acgme_status_name[f->status],
 		acgme_rules[f->rule].id, f->person, from, to, v, l, f->message);
 }
 
@@ -309,7 +312,7 @@ report(const struct acgme_finding *f, void *arg)
 	}
 	if (run->o->table) {
 		if (!run->header_done++)
-			printf("%-13s %-23s %-12s %-10s %-10s %8s %6s  %s\n", "STATUS", "RULE", "PERSON",
+			printf("%-13s %-23s %-12s %-25s %-25s %8s %6s  %s\n", "STATUS", "RULE", "PERSON",
 				"FROM", "TO", "VALUE", "LIMIT", "MESSAGE");
 		print_table_row(f, from, to);
 		return;
@@ -344,8 +347,11 @@ warn_overlap(const struct acgme_rec *a, const struct acgme_rec *b, const char *p
 	struct run *run = arg;
 	if (run->o->quiet)
 		return;
-	rota_warnx("%s:%ld: %s: overlaps the record of %s:%ld; the time is counted once", b->file,
-		b->line, person, a->file, a->line);
+	/* Records from a store have no line (0): name the store alone. */
+	char wa[600], wb[600];
+	snprintf(wa, sizeof wa, a->line > 0 ? "%s:%ld" : "%s", a->file, a->line);
+	snprintf(wb, sizeof wb, b->line > 0 ? "%s:%ld" : "%s", b->file, b->line);
+	rota_warnx("%s: %s: overlaps the record of %s; the time is counted once", wb, person, wa);
 }
 
 static void
@@ -415,9 +421,14 @@ add_record(struct run *run, cJSON *obj, const char *file, long line)
 		bad_input(file, line, e.field, e.msg);
 	enum rec_kind k = r.rt->kind;
 	if (k == RK_PERSON) {
+		/* Its pgy is for the person's records: with --sorted, ones already
+		 * checked would silently miss it (a PGY-1 moonlighting unseen). */
+		struct person *p = people_get(&run->people, text(&r, "id"));
+		if (p->done)
+			bad_input(file, line, "id", "not sorted by person (seen before)");
 		const cJSON *pgy = r.f[rec_field_index(r.rt, "pgy")];
 		if (pgy)
-			people_get(&run->people, text(&r, "id"))->pgy = pgy->valueint;
+			p->pgy = pgy->valueint;
 		return;
 	}
 	if (k != RK_SHIFT && k != RK_ASSIGNMENT)
@@ -430,15 +441,17 @@ add_record(struct run *run, cJSON *obj, const char *file, long line)
 	const char *id = text(&r, "person");
 	struct person *p;
 	if (run->o->sorted) {
-		if (!run->current || strcmp(run->current->id, id) != 0) {
-			if (run->current)
-				check_person(run, run->current);
+		if (!run->current || strcmp(run->people.v[run->current - 1].id, id) != 0) {
+			if (run->current) {
+				check_person(run, &run->people.v[run->current - 1]);
+				run->people.v[run->current - 1].done = 1;
+			}
 			p = people_get(&run->people, id);
-			if (p->r == NULL && p->n == 0 && p->cap == (size_t)-1)
+			if (p->done)
 				bad_input(file, line, "person", "not sorted by person (seen before)");
-			run->current = p;
+			run->current = (size_t)(p - run->people.v) + 1;
 		}
-		p = run->current;
+		p = &run->people.v[run->current - 1];
 	} else {
 		p = people_get(&run->people, id);
 	}
@@ -448,13 +461,6 @@ add_record(struct run *run, cJSON *obj, const char *file, long line)
 		pgy ? pgy->valueint : 0, exc && cJSON_IsTrue(exc), line, file };
 	person_add(p, &a);
 	run->records++;
-}
-
-/* --sorted: a person already checked must not come back. */
-static void
-mark_done(struct person *p)
-{
-	p->cap = (size_t)-1;
 }
 
 static void
@@ -468,12 +474,13 @@ read_file(struct run *run, const char *path)
 	struct src_row row;
 	int rc;
 	while ((rc = source_next(s, &row)) == 1) {
-		if (!row.obj)
-			bad_input(row.file, row.line, row.err.field, row.err.msg);
-		struct person *before = run->current;
+		if (!row.obj) {
+			/* Closed first, so that a leak checker does not find the
+			 * file open when bad input ends the run; row.err is ours. */
+			source_close(s);
+			bad_input(path, row.line, row.err.field, row.err.msg);
+		}
 		add_record(run, row.obj, row.file, row.line);
-		if (run->o->sorted && before && before != run->current)
-			mark_done(before);
 		cJSON_Delete(row.obj);
 	}
 	if (rc < 0)
@@ -506,6 +513,39 @@ read_store(struct run *run)
 	store_close(st);
 }
 
+/* A period record → *p; NULL, or the bad field with a sentence in *msg. */
+static const char *
+period_of(const cJSON *obj, struct acgme_period *p, const char **msg)
+{
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(obj, "from");
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(obj, "to");
+	const cJSON *who = cJSON_GetObjectItemCaseSensitive(obj, "person");
+	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(obj, "weekly_limit");
+	const char *why;
+	*msg = "expected a date YYYY-MM-DD";
+	if (!cJSON_IsString(from) || rtime_parse_date(from->valuestring, strlen(from->valuestring),
+					&p->from, &why))
+		return "from";
+	if (!cJSON_IsString(to) || rtime_parse_date(to->valuestring, strlen(to->valuestring), &p->to,
+					&why))
+		return "to";
+	*msg = "before from";
+	if (p->to < p->from)
+		return "to";
+	*msg = "expected a person's id";
+	if (who && !cJSON_IsNull(who) && (!cJSON_IsString(who) || !*who->valuestring))
+		return "person";
+	*msg = "expected 80 or 88";
+	if (lim && !cJSON_IsNull(lim)) {
+		if (!cJSON_IsNumber(lim) || (lim->valuedouble != 80 && lim->valuedouble != 88))
+			return "weekly_limit";
+		p->weekly_limit = lim->valueint;
+	}
+	if (cJSON_IsString(who))
+		p->person = xstrdup(who->valuestring);
+	return NULL;
+}
+
 static void
 read_periods(struct opts *o, struct acgme_period **out, size_t *n)
 {
@@ -520,38 +560,25 @@ read_periods(struct opts *o, struct acgme_period **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	while ((rc = source_next(s, &row)) == 1) {
-		if (!row.obj)
-			bad_input(row.file, row.line, row.err.field, row.err.msg);
-		const cJSON *from = cJSON_GetObjectItemCaseSensitive(row.obj, "from");
-		const cJSON *to = cJSON_GetObjectItemCaseSensitive(row.obj, "to");
-		const cJSON *who = cJSON_GetObjectItemCaseSensitive(row.obj, "person");
-		const cJSON *lim = cJSON_GetObjectItemCaseSensitive(row.obj, "weekly_limit");
 		struct acgme_period p = { .weekly_limit = 80 };
-		const char *why;
-		if (!cJSON_IsString(from) || rtime_parse_date(from->valuestring,
-						strlen(from->valuestring), &p.from, &why))
-			bad_input(row.file, row.line, "from", "expected a date YYYY-MM-DD");
-		if (!cJSON_IsString(to) || rtime_parse_date(to->valuestring, strlen(to->valuestring),
-						&p.to, &why))
-			bad_input(row.file, row.line, "to", "expected a date YYYY-MM-DD");
-		if (p.to < p.from)
-			bad_input(row.file, row.line, "to", "before from");
-		if (who && !cJSON_IsNull(who)) {
-			if (!cJSON_IsString(who) || !*who->valuestring)
-				bad_input(row.file, row.line, "person", "expected a person's id");
-			p.person = xstrdup(who->valuestring);
+		const char *field = row.err.field, *msg = row.err.msg;
+		int bad = !row.obj;
+		if (row.obj) {
+			field = period_of(row.obj, &p, &msg);
+			bad = field != NULL;
+			cJSON_Delete(row.obj);
 		}
-		if (lim && !cJSON_IsNull(lim)) {
-			if (!cJSON_IsNumber(lim) || (lim->valuedouble != 80 && lim->valuedouble != 88))
-				bad_input(row.file, row.line, "weekly_limit", "expected 80 or 88");
-			p.weekly_limit = lim->valueint;
+		if (bad) {
+			/* Closed first, so that a leak checker does not find the
+			 * file open when bad input ends the run. */
+			source_close(s);
+			bad_input(o->periods_file, row.line, field, msg);
 		}
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 16;
 			*out = xrealloc(*out, cap * sizeof **out);
 		}
 		(*out)[(*n)++] = p;
-		cJSON_Delete(row.obj);
 	}
 	if (rc < 0)
 		rota_errx(EXIT_DATA, "%s: %s", o->periods_file, strerror(errno));
@@ -625,7 +652,7 @@ main(int argc, char **argv)
 		read_file(&run, files[i]);
 	if (o.sorted) {
 		if (run.current)
-			check_person(&run, run.current);
+			check_person(&run, &run.people.v[run.current - 1]);
 	} else {
 		for (size_t i = 0; i < run.people.n; i++)
 			check_person(&run, &run.people.v[i]);
@@ -634,8 +661,7 @@ main(int argc, char **argv)
 
 	for (size_t i = 0; i < run.people.n; i++) {
 		free(run.people.v[i].id);
-		if (run.people.v[i].cap != (size_t)-1)
-			free(run.people.v[i].r);
+		free(run.people.v[i].r);
 	}
 	free(run.people.v);
 	free(run.people.slot);
