@@ -67,7 +67,8 @@ usage(FILE *fp)
 "      --version             print the version\n"
 "\n"
 "Exit status: 0 done (a hit); 1 a miss, or nothing to delete; 2 usage;\n"
-"4 the cache failed; 5 lock: the lock is held by another; 7 output error;\n"
+"3 a --key-file cannot be read; 4 the cache failed; 5 the cache or the lock\n"
+"is held by another; 7 output error;\n"
 "exec and lock exit with the command's status (127 when it cannot be run,\n"
 "128+N when killed by signal N).  See rota-cache(1) and rota(7).\n");
 }
@@ -87,7 +88,7 @@ open_cache(const struct opts *o)
 	char err[1200];
 	struct cache *c = cache_open(o->path, err, sizeof err);
 	if (!c)
-		rota_errx(EXIT_STORE, "%s", err);
+		rota_errx(errno == EBUSY ? EXIT_BUSY : EXIT_STORE, "%s", err);
 	return c;
 }
 
@@ -98,12 +99,15 @@ close_cache(struct cache *c)
 		rota_errx(EXIT_STORE, "cannot write the statistics");
 }
 
+/* Another process holding the cache past the busy timeout is "busy", as
+ * for a store (rota(7)); anything else is a cache error. */
 static noreturn void
 cache_fail(struct cache *c)
 {
+	int status = cache_busy(c) ? EXIT_BUSY : EXIT_STORE;
 	rota_warnx("%s", cache_errmsg(c));
 	cache_close(c);
-	exit(EXIT_STORE);
+	exit(status);
 }
 
 static void
@@ -180,8 +184,11 @@ struct sub {
 	const char *max_size, *level, *threshold;
 };
 
+/* permute: options may come after the operands too ("put KEY --ttl 1h");
+ * not for exec and lock, whose operands end in a command with options of
+ * its own. */
 static int
-parse_sub(int argc, char **argv, struct sub *s, const char *cmd, struct opts *o)
+parse_sub(int argc, char **argv, struct sub *s, const char *cmd, struct opts *o, int permute)
 {
 	enum { O_TTL = 256, O_KEYFILE, O_ENV, O_FAIL, O_WAIT, O_DB, O_MAX, O_LEVEL, O_THRESH };
 	static const struct option longopts[] = {
@@ -206,7 +213,8 @@ parse_sub(int argc, char **argv, struct sub *s, const char *cmd, struct opts *o)
 	optind = 0;	/* GNU getopt: start over, its state included */
 	int c;
 	/* "+": stop at the first operand, so a command's own options stay its. */
-	while ((c = getopt_long(argc, argv, "+n:AF:q", longopts, NULL)) != -1) {
+	const char *shorts = permute ? "n:AF:q" : "+n:AF:q";
+	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		if (common_option(o, c))
 			continue;
 		switch (c) {
@@ -238,7 +246,7 @@ static void
 take_options(struct opts *o, const char *cmd, int *argc, char ***argv)
 {
 	struct sub s;
-	int i = parse_sub(*argc, *argv, &s, cmd, o);
+	int i = parse_sub(*argc, *argv, &s, cmd, o, 1);
 	free_sub(&s);
 	*argc -= i - 1;
 	*argv += i - 1;
@@ -259,21 +267,22 @@ cmd_get(struct opts *o, int argc, char **argv)
 	int rc = cache_get(c, o->ns, argv[1], &val, &len);
 	if (rc < 0)
 		cache_fail(c);
+	int werr = 0;
 	if (rc == 1) {
-		if (fwrite(val, 1, len, stdout) != len)
-			rc = -1;
+		werr = fwrite(val, 1, len, stdout) != len;
 		free(val);
 	}
 	close_cache(c);
 	int out = rota_close_stdout();
-	return out ? out : rc == 1 ? 0 : EXIT_FOUND;
+	/* A value that could not be written is an output error, not a miss. */
+	return out ? out : werr ? EXIT_IO : rc == 1 ? 0 : EXIT_FOUND;
 }
 
 static int
 cmd_put(struct opts *o, int argc, char **argv)
 {
 	struct sub s;
-	int i = parse_sub(argc, argv, &s, "put", o);
+	int i = parse_sub(argc, argv, &s, "put", o, 1);
 	if (argc - i != 1)
 		usage_error("put: expected one KEY%s", "");
 	check_key("put: KEY", argv[i]);
@@ -453,7 +462,7 @@ static int
 cmd_config(struct opts *o, int argc, char **argv)
 {
 	struct sub s;
-	int i = parse_sub(argc, argv, &s, "config", o);
+	int i = parse_sub(argc, argv, &s, "config", o, 1);
 	if (i != argc)
 		usage_error("config: unexpected argument \"%s\"", argv[i]);
 	struct cache *c = open_cache(o);
@@ -482,6 +491,17 @@ cmd_config(struct opts *o, int argc, char **argv)
 }
 
 /* ---- exec ---------------------------------------------------------------- */
+
+/* In a child whose execvp failed: 127 when there is no such command, 126
+ * when it cannot be run, as the shell does.  errno is taken before the
+ * message, which may change it. */
+static noreturn void
+exec_failed(const char *cmd)
+{
+	int e = errno;
+	fprintf(stderr, "rota-cache: %s: %s\n", cmd, strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
 
 #define EXEC_MAGIC "RCX1"
 
@@ -573,8 +593,7 @@ run_capture(char **cmd, const struct sbuf *in, int in_used, struct sbuf *out, st
 		close(perr[1]);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(cmd[0], cmd);
-		fprintf(stderr, "rota-cache: %s: %s\n", cmd[0], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+		exec_failed(cmd[0]);
 	}
 	close(pout[1]);
 	close(perr[1]);
@@ -636,14 +655,14 @@ static int
 cmd_exec(struct opts *o, int argc, char **argv)
 {
 	struct sub s;
-	int i = parse_sub(argc, argv, &s, "exec", o);
+	int i = parse_sub(argc, argv, &s, "exec", o, 0);
 	if (i >= argc)
 		usage_error("exec: expected -- COMMAND [ARG]...%s", "");
 	char **cmd = argv + i;
 	const char *ns = strcmp(o->ns, "user") == 0 ? "exec" : o->ns;
 	/* A terminal on standard input is the command's own: not read, and
-	 * not part of the key. */
-	int in_used = !isatty(STDIN_FILENO);
+	 * not part of the key; a closed one is no input at all. */
+	int in_used = !isatty(STDIN_FILENO) && fcntl(STDIN_FILENO, F_GETFD) >= 0;
 	struct sbuf in = { 0 }, out = { 0 }, err = { 0 };
 	if (in_used && slurp(STDIN_FILENO, &in) < 0)
 		rota_err(EXIT_IO, "standard input");
@@ -713,6 +732,24 @@ nap(void)
 	nanosleep(&ts, NULL);
 }
 
+/* mkdir -p, each folder made 0700 as the cache's own. */
+static int
+make_folders(char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) == 0)
+		return S_ISDIR(sb.st_mode) ? 0 : (errno = ENOTDIR, -1);
+	char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		*slash = '\0';
+		int rc = make_folders(path);
+		*slash = '/';
+		if (rc < 0)
+			return -1;
+	}
+	return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
 /* A file lock beside the cache: the kernel drops it when its last holder
  * dies, so a killed job leaves no stale lock. */
 static int
@@ -729,8 +766,8 @@ file_lock(const struct opts *o, const char *name, double wait)
 	else
 		snprintf(dir, sizeof dir, ".");
 	snprintf(path, sizeof path, "%s/locks", dir);
-	mkdir(dir, 0700);
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+	/* The cache's folder may not be there yet (a fresh ~/.cache). */
+	if (make_folders(path) < 0)
 		rota_err(EXIT_STORE, "%s", path);
 	snprintf(path, sizeof path, "%s/locks/%s.lock", dir, name);
 	int fd = open(path, O_RDWR | O_CREAT, 0600);
@@ -793,14 +830,14 @@ static int
 cmd_lock(struct opts *o, int argc, char **argv)
 {
 	struct sub s;
-	int i = parse_sub(argc, argv, &s, "lock", o);
+	int i = parse_sub(argc, argv, &s, "lock", o, 0);
 	if (i >= argc || !valid_lock_name(argv[i]))
 		usage_error("lock: expected NAME (letters, digits, . _ -), got \"%s\"",
 			i < argc ? argv[i] : "");
 	const char *name = argv[i];
 	/* Options may come after NAME too, as in "lock NAME --wait 5 -- CMD". */
 	struct sub after;
-	i += parse_sub(argc - i, argv + i, &after, "lock", o);
+	i += parse_sub(argc - i, argv + i, &after, "lock", o, 0);
 	if (after.wait > 0)
 		s.wait = after.wait;
 	if (after.db)
@@ -820,8 +857,7 @@ cmd_lock(struct opts *o, int argc, char **argv)
 		/* The command holds the file lock too (it inherits the open
 		 * file): the lock lasts while any of them runs. */
 		execvp(argv[i], argv + i);
-		fprintf(stderr, "rota-cache: %s: %s\n", argv[i], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+		exec_failed(argv[i]);
 	}
 	int ws;
 	while (waitpid(pid, &ws, 0) < 0)

@@ -366,12 +366,65 @@ check_person(struct run *run, struct person *p)
 	p->n = p->cap = 0;
 }
 
+/* The index of a field of a record's type.  Remembered per type and name
+ * (names are literals here, so pointers compare): the lookup ran for
+ * every field of every record. */
+static int
+field_index(const struct rec *r, const char *name)
+{
+	static struct {
+		const struct rec_type *rt;
+		const char *name;
+		int i;
+	} memo[32];
+	static unsigned next;
+	for (unsigned k = 0; k < 32; k++)
+		if (memo[k].rt == r->rt && memo[k].name == name)
+			return memo[k].i;
+	int i = rec_field_index(r->rt, name);
+	memo[next % 32].rt = r->rt;
+	memo[next % 32].name = name;
+	memo[next++ % 32].i = i;
+	return i;
+}
+
+static const cJSON *
+field(const struct rec *r, const char *name)
+{
+	int i = field_index(r, name);
+	return i >= 0 ? r->f[i] : NULL;
+}
+
 static const char *
 text(const struct rec *r, const char *name)
 {
-	const cJSON *v = r->f[rec_field_index(r->rt, name)];
+	const cJSON *v = field(r, name);
 	return v ? v->valuestring : NULL;
 }
+
+/* What validation parsed: an instant in seconds, an enum's index. */
+static long long
+number(const struct rec *r, const char *name)
+{
+	return r->num[field_index(r, name)];
+}
+
+/* The acgme kind of a record's kind, by the index validation found: the
+ * record's list of kinds is mapped once onto lib/acgme's. */
+static int
+kind_of(const struct rec *r)
+{
+	static int map[32];
+	static const char *const *mapped;
+	const struct rec_field *f = &r->rt->fields[field_index(r, "kind")];
+	if (mapped != f->values) {
+		mapped = f->values;
+		for (int i = 0; i < 32 && f->values[i]; i++)
+			map[i] = acgme_kind_named(f->values[i]);
+	}
+	return map[number(r, "kind")];
+}
+
 
 /* Rewrites a time without an offset as the instant it is in --tz (exactly
  * one, or an error: never guess at a DST change). */
@@ -398,16 +451,6 @@ make_instant(struct run *run, cJSON *obj, const char *name, const char *file, lo
 	cJSON_SetValuestring(v, buf);
 }
 
-static int64_t
-instant(const struct rec *r, const char *name)
-{
-	const char *s = text(r, name), *why;
-	int64_t t;
-	int off;
-	rtime_parse_instant(s, strlen(s), &t, &off, &why);	/* validated already */
-	return t;
-}
-
 static void
 add_record(struct run *run, cJSON *obj, const char *file, long line)
 {
@@ -426,7 +469,7 @@ add_record(struct run *run, cJSON *obj, const char *file, long line)
 		struct person *p = people_get(&run->people, text(&r, "id"));
 		if (p->done)
 			bad_input(file, line, "id", "not sorted by person (seen before)");
-		const cJSON *pgy = r.f[rec_field_index(r.rt, "pgy")];
+		const cJSON *pgy = field(&r, "pgy");
 		if (pgy)
 			p->pgy = pgy->valueint;
 		return;
@@ -455,9 +498,8 @@ add_record(struct run *run, cJSON *obj, const char *file, long line)
 	} else {
 		p = people_get(&run->people, id);
 	}
-	const cJSON *pgy = r.f[rec_field_index(r.rt, "pgy")];
-	const cJSON *exc = r.f[rec_field_index(r.rt, "exception")];
-	struct acgme_rec a = { instant(&r, "start"), instant(&r, "end"), acgme_kind_named(kind),
+	const cJSON *pgy = field(&r, "pgy"), *exc = field(&r, "exception");
+	struct acgme_rec a = { number(&r, "start"), number(&r, "end"), kind_of(&r),
 		pgy ? pgy->valueint : 0, exc && cJSON_IsTrue(exc), line, file };
 	person_add(p, &a);
 	run->records++;

@@ -179,6 +179,14 @@ rule_on(const struct ctx *x, enum acgme_rule r)
 	return (x->o->rules >> r) & 1u;
 }
 
+/* Whether a result of this status goes to the report: the sentence is
+ * only written for those (most results are ok and unreported). */
+static int
+wanted(const struct ctx *x, enum acgme_status st)
+{
+	return x->o->report && (st != AS_OK || x->o->all);
+}
+
 static void
 emit(struct ctx *x, struct acgme_finding *f)
 {
@@ -397,11 +405,14 @@ check_post_call(struct ctx *x, const struct cperiod *p, int64_t L)
 		if (r->kind == AK_HOME_CALL || r->kind == AK_LEAVE)
 			continue;
 		int64_t gap = r->start - p->b;
-		char msg[320], at[32];
-		tz_format(x->o->tz, p->b, at);
-		snprintf(msg, sizeof msg, "%s had %.1f h free after %.1f h with in-house call ending %s "
-			"(at least 14 h)", x->person, (double)gap / HOUR, (double)L / HOUR, at);
+		char msg[320] = "", at[32];
 		enum acgme_status st = gap < 14 * HOUR ? AS_VIOLATION : AS_OK;
+		if (wanted(x, st)) {
+			tz_format(x->o->tz, p->b, at);
+			snprintf(msg, sizeof msg, "%s had %.1f h free after %.1f h with in-house call "
+				"ending %s (at least 14 h)", x->person, (double)gap / HOUR, (double)L / HOUR,
+				at);
+		}
 		instant_finding(x, AR_14H_POST_CALL, st, p->b, r->start, (double)gap / HOUR, 14, "hours",
 			msg);
 		return st != AS_OK;
@@ -445,23 +456,29 @@ check_continuous(struct ctx *x)
 	for (size_t i = 0; i < ncp; i++) {
 		const struct cperiod *p = &cp[i];
 		int64_t L = x->o->exclude_gaps ? p->worked : p->b - p->a;
-		char msg[320], at[32];
-		tz_format(x->o->tz, p->a, at);
+		char msg[320] = "", at[32];
 		if (rule_on(x, AR_24_4) && in_coverage(x, p->a)) {
 			int fails = L > 28 * HOUR || (L > 24 * HOUR && p->late);
 			enum acgme_status st = !fails ? AS_OK : p->exception ? AS_ADVISORY : AS_VIOLATION;
-			snprintf(msg, sizeof msg, "%s worked %.1f h continuously from %s (limit 24 h, "
-				"+4 h for transitions and education%s)", x->person, (double)L / HOUR, at,
-				st == AS_ADVISORY ? "; stayed by choice" : "");
+			if (wanted(x, st)) {
+				tz_format(x->o->tz, p->a, at);
+				snprintf(msg, sizeof msg, "%s worked %.1f h continuously from %s (limit "
+					"24 h, +4 h for transitions and education%s)", x->person,
+					(double)L / HOUR, at, st == AS_ADVISORY ? "; stayed by choice" : "");
+			}
 			instant_finding(x, AR_24_4, st, p->a, p->b, (double)L / HOUR, 24, "hours", msg);
 		}
 		if (i > 0 && rule_on(x, AR_8H_BETWEEN) && in_coverage(x, p->a) && !short_rest &&
 		    !p->only_home_call_in) {
 			int64_t gap = p->a - cp[i - 1].b;
-			snprintf(msg, sizeof msg, "%s had %.1f h off before the period starting %s "
-				"(should have 8 h)", x->person, (double)gap / HOUR, at);
-			instant_finding(x, AR_8H_BETWEEN, gap < 8 * HOUR ? AS_ADVISORY : AS_OK, cp[i - 1].b,
-				p->a, (double)gap / HOUR, 8, "hours", msg);
+			enum acgme_status st = gap < 8 * HOUR ? AS_ADVISORY : AS_OK;
+			if (wanted(x, st)) {
+				tz_format(x->o->tz, p->a, at);
+				snprintf(msg, sizeof msg, "%s had %.1f h off before the period starting %s "
+					"(should have 8 h)", x->person, (double)gap / HOUR, at);
+			}
+			instant_finding(x, AR_8H_BETWEEN, st, cp[i - 1].b, p->a, (double)gap / HOUR, 8,
+				"hours", msg);
 		}
 		short_rest = check_post_call(x, p, L);
 	}
@@ -525,7 +542,11 @@ acgme_check_person(const struct acgme_opts *o, const char *person, struct acgme_
 {
 	if (n == 0)
 		return;
-	qsort(r, n, sizeof *r, by_start);
+	size_t sorted = 1;
+	while (sorted < n && by_start(&r[sorted - 1], &r[sorted]) <= 0)
+		sorted++;
+	if (sorted < n)	/* input is mostly in order already: no sort then */
+		qsort(r, n, sizeof *r, by_start);
 	struct ctx x = { .o = o, .person = person, .r = r, .n = n, .c = c };
 	int64_t last_end = INT64_MIN;
 	size_t last = 0;

@@ -24,17 +24,20 @@
 enum { CODEC_RAW, CODEC_ZSTD };
 
 enum stmt {
-	S_GET, S_PUT, S_DEL, S_TOUCH, S_STAT, S_TOTAL, S_VICTIMS, S_DEL_ROW, S_BEGIN, S_COMMIT,
-	S_ROLLBACK, S_COUNT
+	S_GET, S_PUT, S_DEL, S_DEL_BAD, S_TOUCH, S_STAT, S_TOTAL, S_VICTIMS, S_DEL_ROW, S_BEGIN,
+	S_COMMIT, S_ROLLBACK, S_COUNT
 };
 
 static const char *const sql[S_COUNT] = {
 	[S_GET] = "SELECT value, expires, raw_size, codec, checksum FROM cache_entry "
 		  "WHERE ns = ?1 AND key = ?2",
-	[S_PUT] = "INSERT OR REPLACE INTO cache_entry (ns, key, value, created, used, ttl, expires, "
-		  "raw_size, stored_size, codec, checksum) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, "
+	[S_PUT] = "INSERT INTO cache_entry (ns, key, value, created, used, ttl, expires, "
+		  "raw_size, stored_size, codec, checksum) VALUES (?1, ?2, ?3, ?4, ?11, ?5, ?6, ?7, ?8, "
 		  "?9, ?10)",
 	[S_DEL] = "DELETE FROM cache_entry WHERE ns = ?1 AND key = ?2",
+	/* Only the row that was read: another process may have put a good
+	 * value under the key since. */
+	[S_DEL_BAD] = "DELETE FROM cache_entry WHERE ns = ?1 AND key = ?2 AND checksum = ?3",
 	[S_TOUCH] = "UPDATE cache_entry SET used = max(used, ?3) WHERE ns = ?1 AND key = ?2",
 	[S_STAT] = "INSERT INTO cache_stat (ns, hits, misses, evictions, corrupt, puts) "
 		   "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (ns) DO UPDATE SET "
@@ -51,6 +54,8 @@ static const char *const sql[S_COUNT] = {
 	[S_ROLLBACK] = "ROLLBACK",
 };
 
+/* Times are in seconds, but for "used", in microseconds: the order of use
+ * decides eviction, and many uses fall within one second. */
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS cache_entry (ns text NOT NULL, key text NOT NULL, "
 	"value blob NOT NULL, created integer NOT NULL, used integer NOT NULL, "
@@ -94,6 +99,7 @@ struct cache {
 	size_t ntouch, touch_cap;
 	ZSTD_CCtx *cctx;
 	ZSTD_DCtx *dctx;
+	int busy;	/* the last error was another process holding the lock */
 };
 
 static void
@@ -108,8 +114,16 @@ seterr(struct cache *c, const char *fmt, ...)
 static int
 dberr(struct cache *c, const char *what)
 {
+	int code = sqlite3_errcode(c->db);
+	c->busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
 	seterr(c, "%s: %s: %s", c->path, what, sqlite3_errmsg(c->db));
 	return -1;
+}
+
+int
+cache_busy(const struct cache *c)
+{
+	return c->busy;
 }
 
 const char *
@@ -128,6 +142,15 @@ static int64_t
 now(void)
 {
 	return (int64_t)time(NULL);
+}
+
+/* For "used" only. */
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 int
@@ -169,7 +192,9 @@ static int
 exec_sql(struct cache *c, const char *s)
 {
 	char *msg = NULL;
-	if (sqlite3_exec(c->db, s, NULL, NULL, &msg) != SQLITE_OK) {
+	int rc = sqlite3_exec(c->db, s, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		c->busy = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 		seterr(c, "%s: %s", c->path, msg ? msg : sqlite3_errmsg(c->db));
 		sqlite3_free(msg);
 		return -1;
@@ -230,6 +255,47 @@ read_config(struct cache *c)
 	return 0;
 }
 
+/* Switching a new file to WAL needs it to itself, and SQLite says
+ * SQLITE_BUSY at once, without the busy handler, when another process has
+ * it open (as when many start on a new cache together): so wait here, up
+ * to the busy timeout. */
+static int
+set_wal(struct cache *c, int timeout_ms)
+{
+	int rc;
+	for (int waited = 0;; waited += 10) {
+		rc = sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if (rc != SQLITE_BUSY || waited >= timeout_ms)
+			break;
+		sqlite3_sleep(10);
+	}
+	return rc == SQLITE_OK ? 0 : dberr(c, "WAL mode");
+}
+
+/* Creates the tables once; later opens only read, so that readers do not
+ * queue behind writers for the schema's sake. */
+static int
+make_schema(struct cache *c)
+{
+	sqlite3_stmt *s;
+	int have = 0;
+	if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+				      "AND name = 'cache_entry_del'", -1, &s, NULL) != SQLITE_OK)
+		return dberr(c, "schema");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		have = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (have)
+		return 0;
+	if (exec_sql(c, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	if (exec_sql(c, schema) < 0 || exec_sql(c, "COMMIT") < 0) {
+		exec_sql(c, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
 struct cache *
 cache_open(const char *path, char *err, size_t errlen)
 {
@@ -249,11 +315,10 @@ cache_open(const char *path, char *err, size_t errlen)
 	}
 	close(fd);
 	const char *t = getenv("ROTA_BUSY_TIMEOUT_MS");
+	int timeout = t ? atoi(t) : 30000;
 	if (sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(c->db, t ? atoi(t) : 30000) != SQLITE_OK ||
-	    exec_sql(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL") < 0 ||
-	    exec_sql(c, "BEGIN IMMEDIATE") < 0 || exec_sql(c, schema) < 0 || exec_sql(c, "COMMIT") < 0 ||
-	    read_config(c) < 0)
+	    sqlite3_busy_timeout(c->db, timeout) != SQLITE_OK || set_wal(c, timeout) < 0 ||
+	    exec_sql(c, "PRAGMA synchronous=NORMAL") < 0 || make_schema(c) < 0 || read_config(c) < 0)
 		goto fail;
 	for (int i = 0; i < S_COUNT; i++)
 		if (sqlite3_prepare_v3(c->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL) !=
@@ -268,6 +333,7 @@ fail:
 	if (!*c->err)
 		dberr(c, "open");
 	snprintf(err, errlen, "%s", c->err);
+	errno = c->busy ? EBUSY : 0;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(c->st[i]);
 	sqlite3_close(c->db);
@@ -296,6 +362,19 @@ bind_key(sqlite3_stmt *s, const char *ns, const char *key)
 }
 
 static int
+write_touches(struct cache *c)
+{
+	for (size_t i = 0; i < c->ntouch; i++) {
+		sqlite3_stmt *s = c->st[S_TOUCH];
+		bind_key(s, c->touch[i].ns, c->touch[i].key);
+		sqlite3_bind_int64(s, 3, c->touch[i].when);
+		if (step_done(c, s, "last use") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
 write_pending(struct cache *c)
 {
 	for (size_t i = 0; i < c->ncnt; i++) {
@@ -310,14 +389,7 @@ write_pending(struct cache *c)
 		if (step_done(c, s, "statistics") < 0)
 			return -1;
 	}
-	for (size_t i = 0; i < c->ntouch; i++) {
-		sqlite3_stmt *s = c->st[S_TOUCH];
-		bind_key(s, c->touch[i].ns, c->touch[i].key);
-		sqlite3_bind_int64(s, 3, c->touch[i].when);
-		if (step_done(c, s, "last use") < 0)
-			return -1;
-	}
-	return 0;
+	return write_touches(c);
 }
 
 static void
@@ -374,25 +446,32 @@ touched(struct cache *c, const char *ns, const char *key)
 		c->touch_cap = c->touch_cap ? 2 * c->touch_cap : 64;
 		c->touch = xrealloc(c->touch, c->touch_cap * sizeof *c->touch);
 	}
-	c->touch[c->ntouch++] = (struct touch){ xstrdup(ns), xstrdup(key), now() };
+	c->touch[c->ntouch++] = (struct touch){ xstrdup(ns), xstrdup(key), now_us() };
 	if (c->ntouch >= FLUSH_AT)
 		cache_flush(c);	/* best effort: a failure leaves them pending */
 }
 
-/* The stored bytes back into the value; 0 when they are what was put. */
+/* The stored bytes back into the value; 0 when they are what was put.
+ * The sizes are checked before anything is allocated: a corrupt raw_size
+ * must be a miss, not an allocation of exabytes. */
 static int
-unpack(struct cache *c, const void *blob, size_t n, int codec, size_t raw, uint64_t sum,
+unpack(struct cache *c, const void *blob, size_t n, int codec, int64_t raw_size, uint64_t sum,
 	void **val)
 {
+	if (raw_size < 0 || (codec != CODEC_RAW && codec != CODEC_ZSTD))
+		return -1;
+	size_t raw = (size_t)raw_size;
+	if (codec == CODEC_RAW && n != raw)
+		return -1;
+	if (codec == CODEC_ZSTD && ZSTD_getFrameContentSize(blob, n) != (unsigned long long)raw)
+		return -1;	/* unknown or error sizes too: we always write it */
 	char *out = xmalloc(raw + 1);
 	if (codec == CODEC_ZSTD) {
 		size_t got = ZSTD_decompressDCtx(c->dctx, out, raw, blob, n);
 		if (ZSTD_isError(got) || got != raw)
 			goto bad;
-	} else if (codec == CODEC_RAW && n == raw) {
+	} else if (n > 0) {	/* an empty blob comes back as NULL */
 		memcpy(out, blob, n);
-	} else {
-		goto bad;
 	}
 	if (XXH3_64bits(out, raw) != sum)
 		goto bad;
@@ -419,7 +498,7 @@ cache_get(struct cache *c, const char *ns, const char *key, void **val, size_t *
 		return 0;
 	}
 	int64_t expires = sqlite3_column_int64(s, 1);
-	size_t raw = (size_t)sqlite3_column_int64(s, 2);
+	int64_t raw = sqlite3_column_int64(s, 2);
 	int codec = sqlite3_column_int(s, 3);
 	uint64_t sum = (uint64_t)sqlite3_column_int64(s, 4);
 	if (expires && expires <= now()) {
@@ -436,9 +515,12 @@ cache_get(struct cache *c, const char *ns, const char *key, void **val, size_t *
 		struct counts *k = counts_for(c, ns);
 		k->corrupt++;
 		k->misses++;
-		return cache_del(c, ns, key) < 0 ? -1 : 0;
+		s = c->st[S_DEL_BAD];
+		bind_key(s, ns, key);
+		sqlite3_bind_int64(s, 3, (int64_t)sum);
+		return step_done(c, s, "delete") < 0 ? -1 : 0;
 	}
-	*len = raw;
+	*len = (size_t)raw;
 	counts_for(c, ns)->hits++;
 	touched(c, ns, key);
 	return 1;
@@ -456,6 +538,10 @@ evict(struct cache *c)
 	sqlite3_reset(t);
 	if (c->cf.max_size <= 0 || total <= c->cf.max_size)
 		return 0;
+	/* This handle's uses count: a key it has just read is not the least
+	 * recently used.  Written again at the commit, which does no harm. */
+	if (write_touches(c) < 0)
+		return -1;
 	int64_t goal = c->cf.max_size / 10 * 9;
 	/* Collect the victims, then delete: no writes under an open scan. */
 	struct victim {
@@ -463,7 +549,7 @@ evict(struct cache *c)
 		char ns[64];
 	} *vic = NULL;
 	size_t nv = 0, cap = 0;
-	int rc;
+	int rc = SQLITE_ROW;
 	sqlite3_bind_int64(v, 1, now());
 	while (total > goal && (rc = sqlite3_step(v)) == SQLITE_ROW) {
 		if (nv == cap) {
@@ -476,6 +562,10 @@ evict(struct cache *c)
 		total -= sqlite3_column_int64(v, 2);
 	}
 	sqlite3_reset(v);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		free(vic);
+		return dberr(c, "eviction");
+	}
 	long long n = 0;
 	for (size_t i = 0; i < nv; i++, n++) {
 		sqlite3_bind_int64(c->st[S_DEL_ROW], 1, vic[i].rowid);
@@ -489,10 +579,47 @@ evict(struct cache *c)
 	return n;
 }
 
+/* The counts as they were when a write transaction began: what it counted
+ * (puts, evictions) must not outlive it when it is rolled back. */
+struct saved {
+	struct counts *cnt;
+	size_t n;
+};
+
+static void
+save_counts(struct cache *c, struct saved *sv)
+{
+	sv->n = c->ncnt;
+	sv->cnt = xmalloc((c->ncnt ? c->ncnt : 1) * sizeof *sv->cnt);
+	if (c->ncnt)
+		memcpy(sv->cnt, c->cnt, c->ncnt * sizeof *sv->cnt);
+}
+
+/* Ends a write transaction begun after save_counts: writes the pending
+ * statistics with it and commits when ok, else rolls back and restores the
+ * counts.  0 or -1. */
+static int
+finish(struct cache *c, int ok, struct saved *sv)
+{
+	if (ok && write_pending(c) == 0 && commit(c) == 0) {
+		forget_pending(c);
+		free(sv->cnt);
+		return 0;
+	}
+	if (!sqlite3_get_autocommit(c->db))	/* a failed commit rolled back */
+		rollback(c);
+	free(c->cnt);
+	c->cnt = sv->cnt;
+	c->ncnt = sv->n;
+	return -1;
+}
+
 int
 cache_put(struct cache *c, const char *ns, const char *key, const void *val, size_t len,
 	int64_t ttl)
 {
+	if (!val)
+		val = "";	/* a NULL blob would break NOT NULL */
 	const void *store = val;
 	size_t stored = len;
 	void *z = NULL;
@@ -508,6 +635,14 @@ cache_put(struct cache *c, const char *ns, const char *key, const void *val, siz
 			codec = CODEC_ZSTD;
 		}
 	}
+	if (c->cf.max_size > 0 && (int64_t)stored > c->cf.max_size / 10 * 9) {
+		/* It would evict everything, itself included: refuse it. */
+		seterr(c, "%s: a value of %zu bytes stored is more than the cache keeps "
+			"(90%% of its bound, %lld bytes)", c->path, stored,
+			(long long)(c->cf.max_size / 10 * 9));
+		free(z);
+		return -1;
+	}
 	int64_t t = now();
 	sqlite3_stmt *s = c->st[S_PUT];
 	bind_key(s, ns, key);
@@ -519,17 +654,21 @@ cache_put(struct cache *c, const char *ns, const char *key, const void *val, siz
 	sqlite3_bind_int64(s, 8, (int64_t)stored);
 	sqlite3_bind_int(s, 9, codec);
 	sqlite3_bind_int64(s, 10, (int64_t)XXH3_64bits(val, len));
+	sqlite3_bind_int64(s, 11, now_us());
 	int rc = -1;
+	struct saved sv;
 	if (begin(c) < 0)
 		goto out;
-	if (step_done(c, s, "put") < 0 || evict(c) < 0) {
-		rollback(c);
-		goto out;
-	}
-	counts_for(c, ns)->puts++;
-	rc = write_pending(c) < 0 ? (rollback(c), -1) : commit(c);
-	if (rc == 0)
-		forget_pending(c);
+	save_counts(c, &sv);
+	/* Deleted first, not INSERT OR REPLACE: REPLACE does not fire the
+	 * delete trigger (without recursive_triggers), and cache_total would
+	 * drift. */
+	sqlite3_stmt *d = c->st[S_DEL];
+	bind_key(d, ns, key);
+	int ok = step_done(c, d, "put") == 0 && step_done(c, s, "put") == 0 && evict(c) >= 0;
+	if (ok)
+		counts_for(c, ns)->puts++;
+	rc = finish(c, ok, &sv);
 out:
 	sqlite3_clear_bindings(s);
 	free(z);
@@ -577,43 +716,51 @@ cache_clear(struct cache *c, const char *ns)
 	return delete_where(c, "?1 IS NULL OR ns = ?1", ns, NULL);
 }
 
-long long
-cache_gc(struct cache *c)
+/* Deletes the expired entries, counting them as evictions.  The count,
+ * or -1.  Within a transaction. */
+static long long
+expire(struct cache *c)
 {
-	if (begin(c) < 0)
-		return -1;
-	/* Expired entries go whatever the size, counted as evictions; then
-	 * the bound. */
-	sqlite3_stmt *s = NULL;
-	long long n = 0, more = 0;
+	sqlite3_stmt *s;
+	long long n = 0;
 	int64_t t = now();
 	if (sqlite3_prepare_v2(c->db, "SELECT ns, count(*) FROM cache_entry WHERE expires != 0 "
 				      "AND expires <= ?1 GROUP BY ns", -1, &s, NULL) != SQLITE_OK)
-		goto fail;
+		return dberr(c, "gc");
 	sqlite3_bind_int64(s, 1, t);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		counts_for(c, (const char *)sqlite3_column_text(s, 0))->evictions +=
 			sqlite3_column_int64(s, 1);
 		n += sqlite3_column_int64(s, 1);
 	}
 	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return dberr(c, "gc");
 	if (sqlite3_prepare_v2(c->db, "DELETE FROM cache_entry WHERE expires != 0 AND expires <= ?1",
 		    -1, &s, NULL) != SQLITE_OK)
-		goto fail;
+		return dberr(c, "gc");
 	sqlite3_bind_int64(s, 1, t);
-	int rc = sqlite3_step(s);
+	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE || (more = evict(c)) < 0 || write_pending(c) < 0)
-		goto fail;
-	if (commit(c) < 0)
+	return rc == SQLITE_DONE ? n : dberr(c, "gc");
+}
+
+long long
+cache_gc(struct cache *c)
+{
+	if (begin(c) < 0)
 		return -1;
-	forget_pending(c);
+	struct saved sv;
+	save_counts(c, &sv);
+	/* Expired entries go whatever the size; then the bound, read afresh:
+	 * another process may have set it since this one opened the cache. */
+	long long n = expire(c), more = -1;
+	if (n >= 0 && read_config(c) == 0)
+		more = evict(c);
+	if (finish(c, more >= 0, &sv) < 0)
+		return -1;
 	return n + more;
-fail:
-	if (!*c->err || more >= 0)
-		dberr(c, "gc");
-	rollback(c);
-	return -1;
 }
 
 int
@@ -630,14 +777,20 @@ cache_set_config(struct cache *c, const struct cache_config *cf)
 {
 	char q[512];
 	snprintf(q, sizeof q,
-		"BEGIN IMMEDIATE; INSERT OR REPLACE INTO cache_config VALUES ('max_size', %lld), "
-		"('level', %d), ('threshold', %lld); COMMIT",
+		"INSERT OR REPLACE INTO cache_config VALUES ('max_size', %lld), ('level', %d), "
+		"('threshold', %lld)",
 		(long long)cf->max_size, cf->level, (long long)cf->threshold);
-	if (exec_sql(c, q) < 0) {
-		exec_sql(c, "ROLLBACK");
+	if (begin(c) < 0)
+		return -1;
+	struct saved sv;
+	save_counts(c, &sv);
+	struct cache_config old = c->cf;
+	c->cf = *cf;
+	/* A lower bound holds at once, not from the next put. */
+	if (finish(c, exec_sql(c, q) == 0 && evict(c) >= 0, &sv) < 0) {
+		c->cf = old;
 		return -1;
 	}
-	c->cf = *cf;
 	return 0;
 }
 
@@ -674,7 +827,8 @@ cache_stats(struct cache *c, struct cache_stats **out, size_t *n)
 	if (sqlite3_prepare_v2(c->db, "SELECT ns, hits, misses, evictions, corrupt, puts FROM cache_stat",
 		    -1, &s, NULL) != SQLITE_OK)
 		goto fail;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct cache_stats *t = stats_for(out, n, (const char *)sqlite3_column_text(s, 0));
 		t->hits = sqlite3_column_int64(s, 1);
 		t->misses = sqlite3_column_int64(s, 2);
@@ -683,19 +837,23 @@ cache_stats(struct cache *c, struct cache_stats **out, size_t *n)
 		t->puts = sqlite3_column_int64(s, 5);
 	}
 	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)	/* no partial statistics */
+		goto fail;
 	if (sqlite3_prepare_v2(c->db, "SELECT ns, count(*), sum(raw_size), sum(stored_size) "
 				      "FROM cache_entry GROUP BY ns", -1, &s, NULL) != SQLITE_OK)
 		goto fail;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct cache_stats *t = stats_for(out, n, (const char *)sqlite3_column_text(s, 0));
 		t->entries = sqlite3_column_int64(s, 1);
 		t->bytes_raw = sqlite3_column_int64(s, 2);
 		t->bytes_stored = sqlite3_column_int64(s, 3);
 	}
 	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
 	exec_sql(c, "COMMIT");
-	qsort(*out, *n, sizeof **out, by_ns);
 	if (*n) {
+		qsort(*out, *n, sizeof **out, by_ns);	/* not with NULL, even for 0 */
 		struct cache_stats all = { .ns = "" };
 		for (size_t i = 0; i < *n; i++) {
 			struct cache_stats *t = &(*out)[i];

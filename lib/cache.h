@@ -23,12 +23,16 @@ struct cache;
 int cache_default_path(char *buf, size_t n);
 
 /* Opens (creating it 0600, its folder 0700) the cache at path, or the
- * default when path is NULL.  NULL with a sentence in err on failure. */
+ * default when path is NULL.  NULL with a sentence in err on failure
+ * (errno EBUSY when the cache was held past the busy timeout). */
 struct cache *cache_open(const char *path, char *err, size_t errlen);
 /* Writes the gathered statistics; 0 or -1 (cache_errmsg).  Frees c. */
 int cache_close(struct cache *c);
 int cache_flush(struct cache *c);
 const char *cache_errmsg(const struct cache *c);
+/* Whether the last error was another process holding the cache past the
+ * busy timeout (cache_open: errno is EBUSY then). */
+int cache_busy(const struct cache *c);
 const char *cache_path(const struct cache *c);
 
 /* 1 and a malloc'd copy of the value (a NUL is added after it, not

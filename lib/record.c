@@ -190,12 +190,14 @@ check_int(const struct rec_field *f, const cJSON *v, struct rec_error *e)
 
 /* A string that must be one of f->values. */
 static int
-check_member(const struct rec_field *f, const cJSON *v, struct rec_error *e)
+check_member(const struct rec_field *f, const cJSON *v, struct rec_error *e, long long *index)
 {
 	char b[48], list[200] = "";
 	for (const char *const *p = f->values; *p; p++)
-		if (strcmp(*p, v->valuestring) == 0)
+		if (strcmp(*p, v->valuestring) == 0) {
+			*index = p - f->values;
 			return 0;
+		}
 	for (const char *const *p = f->values; *p; p++) {
 		strncat(list, *p, sizeof list - strlen(list) - 3);
 		if (p[1])
@@ -207,12 +209,13 @@ check_member(const struct rec_field *f, const cJSON *v, struct rec_error *e)
 }
 
 static int
-check_value(const struct rec_field *f, const cJSON *v, struct rec_error *e)
+check_value(const struct rec_field *f, const cJSON *v, struct rec_error *e, long long *num)
 {
 	const char *why;
 	char b[48];
 	int64_t i64;
 	int i;
+	long long index;
 
 	switch (f->kind) {
 	case FK_INT:
@@ -243,7 +246,7 @@ check_value(const struct rec_field *f, const cJSON *v, struct rec_error *e)
 			}
 			if (check_id(c->valuestring, f->name, e))
 				return -1;
-			if (f->values && check_member(f, c, e))
+			if (f->values && check_member(f, c, e, &index))
 				return -1;
 		}
 		return 0;
@@ -282,23 +285,23 @@ check_value(const struct rec_field *f, const cJSON *v, struct rec_error *e)
 		return check_id(s, f->name, e);
 	case FK_DATE:
 		if (rtime_parse_date(s, n, &i64, &why) == 0)
-			return 0;
+			return *num = i64, 0;
 		break;
 	case FK_INSTANT:
 		if (rtime_parse_instant(s, n, &i64, &i, &why) == 0)
-			return 0;
+			return *num = i64, 0;
 		break;
 	case FK_WHEN:
 		if (n == 10 ? rtime_parse_date(s, n, &i64, &why) == 0
 			    : rtime_parse_instant(s, n, &i64, &i, &why) == 0)
-			return 0;
+			return *num = i64, 0;
 		break;
 	case FK_CLOCK:
 		if (rtime_parse_clock(s, n, &i, &why) == 0)
 			return 0;
 		break;
 	case FK_ENUM:
-		return check_member(f, v, e);
+		return check_member(f, v, e, num);
 	default:
 		return 0;
 	}
@@ -395,22 +398,24 @@ check_record(const struct rec *r, struct rec_error *e)
 		}
 		return 0;
 	case RK_ASSIGNMENT:
-	case RK_SHIFT:
-		a = text_of(r, "start");
-		b = text_of(r, "end");
+	case RK_SHIFT: {
+		int ia = rec_field_index(r->rt, "start"), ib = rec_field_index(r->rt, "end");
+		a = r->f[ia] ? r->f[ia]->valuestring : NULL;
+		b = r->f[ib] ? r->f[ib]->valuestring : NULL;
 		if (!a != !b) {
 			rec_error_set(e, a ? "end" : "start", "start and end go together");
 			return -1;
 		}
 		if (a && b) {
-			rtime_parse_instant(a, strlen(a), &ta, &off, &why);
-			rtime_parse_instant(b, strlen(b), &tb, &off, &why);
+			ta = r->num[ia];	/* parsed by check_value */
+			tb = r->num[ib];
 			if (tb <= ta) {
 				rec_error_set(e, "end", "%s is not after start (%s)", b, a);
 				return -1;
 			}
 		}
 		return 0;
+	}
 	case RK_HORIZON: {
 		const cJSON *slots = field_of(r, "slots");
 		if (cJSON_GetArraySize(slots) == 0) {
@@ -447,6 +452,7 @@ rec_validate(cJSON *obj, struct rec *r, struct rec_error *e)
 	r->obj = obj;
 	r->nextra = 0;
 	memset(r->f, 0, sizeof r->f);
+	memset(r->num, 0, sizeof r->num);
 
 	const cJSON *seen[REC_MAXFIELDS] = { 0 };
 	int next = 0;	/* fields usually come in table order: try that one first */
@@ -471,7 +477,7 @@ rec_validate(cJSON *obj, struct rec *r, struct rec_error *e)
 		next = i + 1;
 		if (cJSON_IsNull(c) && !(rt->fields[i].flags & (F_REQ | F_KEY)))
 			continue;	/* null: the same as absent */
-		if (check_value(&rt->fields[i], c, e))
+		if (check_value(&rt->fields[i], c, e, &r->num[i]))
 			return -1;
 		r->f[i] = c;
 	}
@@ -488,6 +494,7 @@ rec_validate(cJSON *obj, struct rec *r, struct rec_error *e)
 			cJSON_DeleteItemFromObjectCaseSensitive(obj, f->name);	/* a null */
 			cJSON_AddItemToObject(obj, f->name, d);
 			r->f[i] = d;
+			check_value(f, d, e, &r->num[i]);	/* valid: for num[i] */
 		}
 	}
 	return check_record(r, e);

@@ -57,6 +57,10 @@ struct rec {
 	const struct rec_type *rt;
 	cJSON *obj;
 	cJSON *f[REC_MAXFIELDS];
+	/* What validation made of a present field, so that no one parses it
+	 * twice: a date in days and an instant in UTC seconds since the epoch
+	 * (FK_DATE, FK_INSTANT, FK_WHEN), the index in values[] (FK_ENUM). */
+	long long num[REC_MAXFIELDS];
 	int nextra;
 };
 
