@@ -4,6 +4,7 @@
  * one person at a time with --sorted), runs the rules of lib/acgme on each
  * person and writes a finding record for each result that is not ok, then
  * a summary.  Exit 1 when something is violated, like grep. */
+#define _GNU_SOURCE	/* memmem */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <xxhash.h>
 
 #include "acgme.h"
+#include "cache.h"
 #include "json.h"
 #include "record.h"
 #include "rtime.h"
@@ -28,7 +30,7 @@ struct opts {
 	const char *tzname;
 	const char *db;
 	const char *periods_file;
-	int table, sorted, strict, assume_local, quiet, verbose;
+	int table, sorted, strict, assume_local, quiet, verbose, cache;
 };
 
 static void
@@ -57,6 +59,9 @@ usage(FILE *fp)
 "      --strict            advisories and indeterminate results fail too\n"
 "  -a, --all               a finding for every result, ok included\n"
 "      --sorted            the input is grouped by person: check in one pass\n"
+"      --cache             keep each person's findings in the local cache\n"
+"                          (rota-cache(1)), keyed by their records: a re-check\n"
+"                          parses and checks only the people who changed\n"
 "  -F, --format FMT        ndjson (default) or table\n"
 "  -d, --db STORE          read the records from a store instead of files\n"
 "  -q, --quiet             no warnings\n"
@@ -113,7 +118,7 @@ static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_TZ = 256, O_PERIODS, O_FROM, O_TO, O_RULES, O_MERGE, O_EXCL, O_STRICT_DAY,
-		O_LOCAL, O_STRICT, O_SORTED, O_VERSION };
+		O_LOCAL, O_STRICT, O_SORTED, O_CACHE, O_VERSION };
 	static const struct option longopts[] = {
 		{ "tz", required_argument, NULL, O_TZ },
 		{ "periods", required_argument, NULL, O_PERIODS },
@@ -127,6 +132,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "strict", no_argument, NULL, O_STRICT },
 		{ "all", no_argument, NULL, 'a' },
 		{ "sorted", no_argument, NULL, O_SORTED },
+		{ "cache", no_argument, NULL, O_CACHE },
 		{ "format", required_argument, NULL, 'F' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -135,13 +141,13 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, tz_given = 0;
 	memset(o, 0, sizeof *o);
 	acgme_defaults(&o->a);
 	o->tzname = "UTC";
 	while ((c = getopt_long(argc, argv, "aF:d:qvh", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_TZ: o->tzname = optarg; break;
+		case O_TZ: o->tzname = optarg; tz_given = 1; break;
 		case O_PERIODS:
 			if (strcmp(optarg, "month") == 0) {
 				o->a.periods = AP_MONTH;
@@ -168,6 +174,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case O_STRICT: o->strict = 1; break;
 		case 'a': o->a.all = 1; break;
 		case O_SORTED: o->sorted = 1; break;
+		case O_CACHE: o->cache = 1; break;
 		case 'F':
 			if (strcmp(optarg, "table") == 0) o->table = 1;
 			else if (strcmp(optarg, "ndjson") == 0) o->table = 0;
@@ -190,9 +197,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->db && optind < argc)
 		rota_errx(EXIT_USAGE, "--db reads the store, not files");
+	if (o->cache && o->db)
+		rota_errx(EXIT_USAGE, "--cache keys people by their NDJSON lines: not with --db");
 	if (o->a.have_from && o->a.have_to && o->a.to < o->a.from)
 		rota_errx(EXIT_USAGE, "--to is before --from");
-	if (o->assume_local && strcmp(o->tzname, "UTC") == 0 && !getenv("ROTA_ASSUME_UTC"))
+	if (o->assume_local && !tz_given)
 		rota_errx(EXIT_USAGE, "--assume-local needs --tz: local to which zone?");
 }
 
@@ -214,6 +223,15 @@ struct person {
 	struct acgme_rec *r;
 	size_t n, cap;
 	int done;		/* --sorted: checked, must not come back */
+	struct sbuf raw;	/* --cache: the person's lines, as read */
+	struct rawline *lines;
+	size_t nlines, lines_cap;
+};
+
+struct rawline {
+	const char *file;
+	long line;
+	size_t off, len;	/* in the person's raw */
 };
 
 /* People by id, in order of first appearance; an open-addressing index. */
@@ -278,6 +296,11 @@ struct run {
 	struct acgme_counts counts;
 	int out_failed;
 	int header_done;
+	FILE *out;		/* findings go here: stdout, or a person's buffer */
+	struct cache *cache;	/* --cache */
+	XXH128_hash_t options;	/* --cache: what else the findings depend on */
+	long long cache_hits, cache_misses;
+	int caching;		/* add_record: a person's block, no --sorted logic */
 };
 
 static double
@@ -287,13 +310,13 @@ rounded(double v)
 }
 
 static void
-print_table_row(const struct acgme_finding *f, const char *from, const char *to)
+print_table_row(FILE *fp, const struct acgme_finding *f, const char *from, const char *to)
 {
 	char v[32], l[32];
 	json_number(v, sizeof v, rounded(f->value));
 	json_number(l, sizeof l, rounded(f->limit));
 	/* FROM and TO as wide as an instant, so that rows of both kinds line up. */
-	printf("%-13s %-23s %-12s %-25s %-25s %8s %6s  %s\n", acgme_status_name[f->status],
+	fprintf(fp, "%-13s %-23s %-12s %-25s %-25s %8s %6s  %s\n", acgme_status_name[f->status],
 		acgme_rules[f->rule].id, f->person, from, to, v, l, f->message);
 }
 
@@ -312,9 +335,9 @@ report(const struct acgme_finding *f, void *arg)
 	}
 	if (run->o->table) {
 		if (!run->header_done++)
-			printf("%-13s %-23s %-12s %-25s %-25s %8s %6s  %s\n", "STATUS", "RULE", "PERSON",
+			fprintf(stdout, "%-13s %-23s %-12s %-25s %-25s %8s %6s  %s\n", "STATUS", "RULE", "PERSON",
 				"FROM", "TO", "VALUE", "LIMIT", "MESSAGE");
-		print_table_row(f, from, to);
+		print_table_row(run->out, f, from, to);
 		return;
 	}
 	const struct acgme_rule_info *ri = &acgme_rules[f->rule];
@@ -336,7 +359,7 @@ report(const struct acgme_finding *f, void *arg)
 		for (int i = 0; i < f->nweeks; i++)
 			cJSON_AddItemToArray(w, cJSON_CreateNumber(rounded(f->weeks[i])));
 	}
-	if (json_println(stdout, o))
+	if (json_println(run->out, o))
 		run->out_failed = 1;
 	cJSON_Delete(o);
 }
@@ -483,7 +506,7 @@ add_record(struct run *run, cJSON *obj, const char *file, long line)
 		bad_input(file, line, "kind", "the check needs the kind of work (clinical, …)");
 	const char *id = text(&r, "person");
 	struct person *p;
-	if (run->o->sorted) {
+	if (run->o->sorted && !run->caching) {
 		if (!run->current || strcmp(run->people.v[run->current - 1].id, id) != 0) {
 			if (run->current) {
 				check_person(run, &run->people.v[run->current - 1]);
@@ -504,6 +527,265 @@ add_record(struct run *run, cJSON *obj, const char *file, long line)
 	person_add(p, &a);
 	run->records++;
 }
+
+/* ---- --cache ------------------------------------------------------------
+ *
+ * A person's findings depend on their records, their person record's PGY
+ * level and the options; nothing else.  So the cache key is a hash of the
+ * options and of the person's lines as read, and a hit replays the
+ * findings without parsing those lines at all: the parse is most of the
+ * cost of a check.  A person's records are told apart by a scan for their
+ * "person" member, exact for the lines rota writes; anything the scan
+ * cannot read for certain is parsed. */
+
+#define CACHE_NS "acgme"
+
+/* Whether q, inside the line starting at p, is at the top level of the
+ * object (depth 1) and outside any string. */
+static int
+top_level(const char *p, const char *q)
+{
+	int depth = 0, in_string = 0;
+	for (; p < q; p++) {
+		if (in_string) {
+			if (*p == '\\')
+				p++;
+			else if (*p == '"')
+				in_string = 0;
+		} else if (*p == '"') {
+			in_string = 1;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			depth--;
+		}
+	}
+	return depth == 1 && !in_string;
+}
+
+/* The "person": "…" member of an NDJSON line, when it is at the top level
+ * and plain (no escapes): 1 and the id's bytes; else 0.  The member comes
+ * early in the lines rota writes, so the scan is short. */
+static int
+scan_person(const char *p, size_t n, const char **id, size_t *len)
+{
+	static const char key[] = "\"person\"";
+	const char *end = p + n, *found = memmem(p, n, key, sizeof key - 1);
+	if (!found || !top_level(p, found))
+		return 0;
+	const char *q = found + sizeof key - 1;
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q >= end || *q++ != ':')
+		return 0;
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q >= end || *q++ != '"')
+		return 0;
+	const char *close = memchr(q, '"', (size_t)(end - q));
+	if (!close || close == q || memchr(q, '\\', (size_t)(close - q)))
+		return 0;
+	*id = q;
+	*len = (size_t)(close - q);
+	return 1;
+}
+
+static void
+options_digest(struct run *run)
+{
+	const struct opts *o = run->o;
+	const struct acgme_opts *a = &o->a;
+	struct sbuf b = { 0 };
+	/* The version: a new rota may compute differently. */
+	sbuf_addf(&b, "rota %s\ntz %s\nperiods %d %lld\ncover %d %lld %d %lld\nrules %u\n"
+		  "gap %lld %d %d %d %d %d\n", ROTA_VERSION, tz_name(run->tz), (int)a->periods,
+		(long long)a->anchor, a->have_from, (long long)a->from, a->have_to, (long long)a->to,
+		a->rules, (long long)a->merge_gap, a->exclude_gaps, a->strict_day_off, a->all,
+		o->table, o->assume_local);
+	for (size_t i = 0; i < a->nplist; i++)
+		sbuf_addf(&b, "period %s %lld %lld %d\n", a->plist[i].person ? a->plist[i].person : "*",
+			(long long)a->plist[i].from, (long long)a->plist[i].to, a->plist[i].weekly_limit);
+	run->options = XXH3_128bits(b.s, b.len);
+	sbuf_free(&b);
+}
+
+/* What a person's check added to the counts, and their output. */
+struct cached {
+	long long checked, by_status[AS_COUNT], periods, overlaps;
+};
+
+static void
+write_findings(struct run *run, const char *p, size_t n)
+{
+	if (n && run->o->table && !run->header_done++)
+		printf("%-13s %-23s %-12s %-25s %-25s %8s %6s  %s\n", "STATUS", "RULE", "PERSON", "FROM",
+			"TO", "VALUE", "LIMIT", "MESSAGE");
+	if (n && fwrite(p, 1, n, stdout) != n)
+		run->out_failed = 1;
+}
+
+static void
+add_counts(struct acgme_counts *c, const struct cached *k, int sign)
+{
+	c->checked += sign * k->checked;
+	for (int i = 0; i < AS_COUNT; i++)
+		c->by_status[i] += sign * k->by_status[i];
+	c->periods += sign * k->periods;
+	c->overlaps += sign * k->overlaps;
+}
+
+/* Checks a person from their lines, or replays what the cache has. */
+static void
+check_block(struct run *run, struct person *p)
+{
+	XXH3_state_t *h = XXH3_createState();
+	XXH3_128bits_reset(h);
+	XXH3_128bits_update(h, &run->options, sizeof run->options);
+	XXH3_128bits_update(h, &p->pgy, sizeof p->pgy);
+	XXH3_128bits_update(h, p->id, strlen(p->id) + 1);
+	for (size_t i = 0; i < p->nlines; i++) {
+		uint64_t len = p->lines[i].len;
+		XXH3_128bits_update(h, &len, sizeof len);
+		XXH3_128bits_update(h, p->raw.s + p->lines[i].off, p->lines[i].len);
+	}
+	XXH128_hash_t d = XXH3_128bits_digest(h);
+	XXH3_freeState(h);
+	char key[40];
+	snprintf(key, sizeof key, "%016llx%016llx", (unsigned long long)d.high64,
+		(unsigned long long)d.low64);
+	void *val;
+	size_t len;
+	int rc = cache_get(run->cache, CACHE_NS, key, &val, &len);
+	if (rc < 0)
+		rota_errx(cache_busy(run->cache) ? EXIT_BUSY : EXIT_STORE, "--cache: %s",
+			cache_errmsg(run->cache));
+	struct cached k;
+	if (rc == 1 && len >= sizeof k) {
+		memcpy(&k, val, sizeof k);
+		add_counts(&run->counts, &k, 1);
+		run->records += (long long)p->nlines;
+		write_findings(run, (char *)val + sizeof k, len - sizeof k);
+		free(val);
+		run->cache_hits++;
+		goto done;
+	}
+	free(rc == 1 ? val : NULL);
+	run->cache_misses++;
+	run->caching = 1;
+	for (size_t i = 0; i < p->nlines; i++) {
+		struct src_row row = { .file = p->lines[i].file, .line = p->lines[i].line,
+			.raw = p->raw.s + p->lines[i].off, .rawlen = p->lines[i].len };
+		if (source_parse(&row))
+			bad_input(row.file, row.line, row.err.field, row.err.msg);
+		add_record(run, row.obj, row.file, row.line);
+		cJSON_Delete(row.obj);
+	}
+	run->caching = 0;
+	struct acgme_counts before = run->counts;
+	char *out = NULL;
+	size_t outlen = 0;
+	run->out = open_memstream(&out, &outlen);
+	if (!run->out)
+		rota_err(EXIT_IO, "open_memstream");
+	check_person(run, p);
+	if (fclose(run->out) != 0)
+		rota_err(EXIT_IO, "open_memstream");
+	run->out = stdout;
+	k = (struct cached){ run->counts.checked - before.checked, { 0 },
+		run->counts.periods - before.periods, run->counts.overlaps - before.overlaps };
+	for (int i = 0; i < AS_COUNT; i++)
+		k.by_status[i] = run->counts.by_status[i] - before.by_status[i];
+	struct sbuf v = { 0 };
+	sbuf_add(&v, (const char *)&k, sizeof k);
+	sbuf_add(&v, out ? out : "", outlen);
+	if (cache_put(run->cache, CACHE_NS, key, v.s, v.len, 0) < 0 && !run->o->quiet)
+		rota_warnx("--cache: %s (not kept)", cache_errmsg(run->cache));
+	write_findings(run, out, outlen);
+	sbuf_free(&v);
+	free(out);
+done:
+	sbuf_free(&p->raw);
+	free(p->lines);
+	p->lines = NULL;
+	p->nlines = p->lines_cap = 0;
+}
+
+static void
+block_add(struct person *p, const struct src_row *row)
+{
+	if (p->nlines == p->lines_cap) {
+		p->lines_cap = p->lines_cap ? 2 * p->lines_cap : 64;
+		p->lines = xrealloc(p->lines, p->lines_cap * sizeof *p->lines);
+	}
+	p->lines[p->nlines++] = (struct rawline){ row->file, row->line, p->raw.len, row->rawlen };
+	sbuf_add(&p->raw, row->raw, row->rawlen);
+}
+
+/* The person a line belongs to: by the scan, else by parsing it (a line
+ * that is not a shift or an assignment is then taken in at once). */
+static struct person *
+person_of_line(struct run *run, struct src_row *row)
+{
+	const char *id;
+	size_t n;
+	char buf[256];
+	if (scan_person(row->raw, row->rawlen, &id, &n) && n < sizeof buf) {
+		if (run->current) {	/* mostly the same person as the line before */
+			struct person *c = &run->people.v[run->current - 1];
+			if (strncmp(c->id, id, n) == 0 && c->id[n] == '\0')
+				return c;
+		}
+		memcpy(buf, id, n);
+		buf[n] = '\0';
+		return people_get(&run->people, buf);
+	}
+	if (source_parse(row))
+		bad_input(row->file, row->line, row->err.field, row->err.msg);
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(row->obj, "type");
+	const cJSON *who = cJSON_GetObjectItemCaseSensitive(row->obj, "person");
+	struct person *p = NULL;
+	if (cJSON_IsString(type) && cJSON_IsString(who) &&
+	    (strcmp(type->valuestring, "shift") == 0 || strcmp(type->valuestring, "assignment") == 0))
+		p = people_get(&run->people, who->valuestring);
+	else
+		add_record(run, row->obj, row->file, row->line);
+	cJSON_Delete(row->obj);
+	row->obj = NULL;
+	return p;
+}
+
+static void
+read_file_cached(struct run *run, const char *path)
+{
+	char err[1024];
+	struct source *s = source_open(path, SRC_NDJSON, &(struct src_options){ .lazy = 1 }, err,
+		sizeof err);
+	if (!s)
+		rota_errx(EXIT_DATA, "%s", err);
+	struct src_row row;
+	int rc;
+	while ((rc = source_next(s, &row)) == 1) {
+		struct person *p = person_of_line(run, &row);
+		if (!p)
+			continue;
+		size_t at = (size_t)(p - run->people.v) + 1;
+		if (run->o->sorted && run->current != at) {
+			if (run->current) {
+				check_block(run, &run->people.v[run->current - 1]);
+				run->people.v[run->current - 1].done = 1;
+			}
+			p = &run->people.v[at - 1];
+			if (p->done)
+				bad_input(row.file, row.line, "person", "not sorted by person (seen before)");
+			run->current = at;
+		}
+		block_add(p, &row);
+	}
+	if (rc < 0)
+		rota_errx(EXIT_DATA, "%s: %s", path, rc == -1 ? strerror(errno) : "cannot be read");
+	source_close(s);
+}
+
 
 static void
 read_file(struct run *run, const char *path)
@@ -651,6 +933,10 @@ print_summary(struct run *run)
 	cJSON_AddNumberToObject(o, "ok", (double)c->by_status[AS_OK]);
 	cJSON_AddNumberToObject(o, "overlaps", (double)c->overlaps);
 	cJSON_AddStringToObject(o, "tz", tz_name(run->tz));
+	if (run->cache) {
+		cJSON_AddNumberToObject(o, "cache_hits", (double)run->cache_hits);
+		cJSON_AddNumberToObject(o, "cache_misses", (double)run->cache_misses);
+	}
 	if (json_println(stdout, o))
 		run->out_failed = 1;
 	cJSON_Delete(o);
@@ -669,7 +955,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
 	char err[1024];
-	struct run run = { .o = &o };
+	struct run run = { .o = &o, .out = stdout };
 	run.tz = tz_load(o.tzname, err, sizeof err);
 	if (!run.tz)
 		rota_errx(EXIT_USAGE, "--tz: %s", err);
@@ -690,20 +976,30 @@ main(int argc, char **argv)
 		o.sorted = 0;	/* two tables: group in memory */
 		read_store(&run);
 	}
+	if (o.cache) {
+		if (!(run.cache = cache_open(NULL, err, sizeof err)))
+			rota_errx(errno == EBUSY ? EXIT_BUSY : EXIT_STORE, "--cache: %s", err);
+		options_digest(&run);
+	}
 	for (int i = 0; i < nfiles; i++)
-		read_file(&run, files[i]);
+		(o.cache ? read_file_cached : read_file)(&run, files[i]);
+	void (*check)(struct run *, struct person *) = o.cache ? check_block : check_person;
 	if (o.sorted) {
 		if (run.current)
-			check_person(&run, &run.people.v[run.current - 1]);
+			check(&run, &run.people.v[run.current - 1]);
 	} else {
 		for (size_t i = 0; i < run.people.n; i++)
-			check_person(&run, &run.people.v[i]);
+			check(&run, &run.people.v[i]);
 	}
 	print_summary(&run);
+	if (run.cache && cache_close(run.cache) < 0 && !o.quiet)
+		rota_warnx("--cache: cannot write the cache's statistics");
 
 	for (size_t i = 0; i < run.people.n; i++) {
 		free(run.people.v[i].id);
 		free(run.people.v[i].r);
+		free(run.people.v[i].lines);
+		sbuf_free(&run.people.v[i].raw);
 	}
 	free(run.people.v);
 	free(run.people.slot);

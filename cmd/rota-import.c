@@ -374,7 +374,7 @@ take(struct run *r, struct src_row *row)
 static int
 import_file(struct run *r, const char *path)
 {
-	struct src_options so = { r->o->type, r->o->start };
+	struct src_options so = { .csv_type = r->o->type, .nrp_start = r->o->start };
 	char err[512];
 	struct source *s = source_open(path, format_of(r->o, path), &so, err, sizeof err);
 	if (s == NULL) {

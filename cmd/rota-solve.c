@@ -199,7 +199,7 @@ read_problem(const struct opts *o, char **files, int nfiles)
 				rota_errx(EXIT_STORE, "%s: %s", o->db, store_errmsg(st));
 		store_close(st);
 	}
-	struct src_options so = { NULL, o->start };
+	struct src_options so = { .nrp_start = o->start };
 	for (int i = 0; i < nfiles; i++)
 		if (source_each(files[i], o->format, &so, add_record, b, err, sizeof err) < 0)
 			rota_errx(EXIT_DATA, "%s", err);
@@ -390,7 +390,7 @@ evaluate(const struct problem *p, const struct opts *o)
 	struct schedule sc = { p, xmalloc(cells * sizeof(int)), 0 };
 	for (size_t i = 0; i < cells; i++)
 		sc.x[i] = OFF;
-	struct src_options so = { NULL, o->start };
+	struct src_options so = { .nrp_start = o->start };
 	if (source_each(o->evaluate, SRC_NDJSON, &so, add_assignment, &sc, err, sizeof err) < 0)
 		rota_errx(EXIT_DATA, "%s", err);
 	struct score score;

@@ -167,7 +167,7 @@ _rota_acgme_periods()
 
 _rota_check_acgme()
 {
-	local opts='-a --all --assume-local -d --db --exclude-gaps -F --format --from
+	local opts='-a --all --assume-local --cache -d --db --exclude-gaps -F --format --from
 		-h --help --merge-gap --periods -q --quiet --rules --sorted --strict
 		--strict-day-off --to --tz -v --verbose --version'
 

@@ -173,27 +173,40 @@ ndjson_next(struct source *s, struct src_row *row)
 	}
 	row_begin(s, row);
 	row_raw(row, s->line, n);
-	if (check_utf8(row, s->line, n))
-		return 1;
-	long nul = json_nul_escape_at(s->line, n);
+	if (s->opt.lazy)
+		return 1;	/* the caller parses it, if it needs to */
+	source_parse(row);
+	return 1;
+}
+
+int
+source_parse(struct src_row *row)
+{
+	const char *p = row->raw;
+	size_t n = row->rawlen;
+	row->obj = NULL;
+	if (check_utf8(row, p, n))
+		return -1;
+	long nul = json_nul_escape_at(p, n);
 	if (nul >= 0) {
 		rec_error_set(&row->err, "", "\\u0000 at column %ld: rota strings cannot hold NUL",
 			nul + 1);
-		return 1;
+		return -1;
 	}
 	const char *end = NULL;
-	row->obj = cJSON_ParseWithLengthOpts(s->line, n, &end, 0);
-	if (row->obj && end && strspn(end, " \t") != n - (size_t)(end - s->line)) {
+	row->obj = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+	if (row->obj && end && strspn(end, " \t") != n - (size_t)(end - p)) {
 		cJSON_Delete(row->obj);
 		row->obj = NULL;
 	}
 	if (row->obj == NULL) {
 		/* cJSON's error position is approximate; ours is exact. */
 		const char *why = "not JSON";
-		size_t col = json_syntax_error(s->line, n, &why);
+		size_t col = json_syntax_error(p, n, &why);
 		rec_error_set(&row->err, "", "invalid JSON at column %zu: %s", col ? col : 1, why);
+		return -1;
 	}
-	return 1;
+	return 0;
 }
 
 /* ---- CSV ------------------------------------------------------------- */

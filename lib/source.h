@@ -16,6 +16,7 @@ enum src_format { SRC_NDJSON, SRC_CSV, SRC_NRP };
 struct src_options {
 	const struct rec_type *csv_type;	/* NULL: tell from the header */
 	int64_t nrp_start;			/* date (days since 1970) of day 0 */
+	int lazy;	/* NDJSON: rows come raw (obj NULL); source_parse makes them */
 };
 
 struct src_row {
@@ -36,6 +37,9 @@ struct source *source_open(const char *path, enum src_format fmt, const struct s
  * used at all (a CSV header that names no record type), row->err says why. */
 int source_next(struct source *s, struct src_row *row);
 /* Bytes consumed so far, and the file's size (-1 when not a regular file). */
+/* Makes row->obj from row->raw (an NDJSON line), or sets row->err: 0 or
+ * -1.  For lazy sources; the raw text may be a copy the caller kept. */
+int source_parse(struct src_row *row);
 off_t source_offset(const struct source *s);
 off_t source_size(const struct source *s);
 void source_close(struct source *s);

@@ -678,3 +678,95 @@ EOF
 	assert_equal "$(got acgme.24+4 pexc | cut -d' ' -f1)" advisory
 	assert_equal "$(got acgme.24+4 plate2 | cut -d' ' -f1)" violation
 }
+
+# ---- --cache ----------------------------------------------------------------
+
+# gen_year N: N residents, 120 days from 2024-01-01 each, sorted by person:
+# day shifts, a 24-hour call every fifth day, leave now and then; UTC.
+gen_year() {
+	awk -v n="$1" 'BEGIN {
+		for (p = 1; p <= n; p++)
+			for (d = 0; d < 120; d++) {
+				t = 1704067200 + d * 86400
+				k = (d + p) % 7
+				if (k == 6) continue
+				kind = (d + p) % 5 == 0 ? "in_house_call" : ((d + 2 * p) % 37 == 0 ? "leave" : "clinical")
+				len = kind == "in_house_call" ? 24 : (k == 5 ? 6 : 10 + (d * p) % 4)
+				printf "{\"type\":\"shift\",\"person\":\"r%02d\",\"start\":\"%s\",\"end\":\"%s\",\"kind\":\"%s\"}\n",
+					p, iso(t + 7 * 3600), iso(t + (7 + len) * 3600), kind
+			}
+	}
+	function iso(s,   cmd, r) {
+		cmd = "date -u -d @" s " +%Y-%m-%dT%H:%M:%SZ"; cmd | getline r; close(cmd); return r
+	}'
+}
+
+# findings_of FILE: the output without the summary's cache counts.
+findings_of() {
+	sed -E 's/,"cache_hits":[0-9]+,"cache_misses":[0-9]+//' "$1"
+}
+
+@test "--cache: a re-check replays every person; after an edit only that person is checked again" {
+	export ROTA_CACHE=$BATS_TEST_TMPDIR/c/cache.db
+	gen_year 6 >y.ndjson
+	rota-check-acgme --rules all --sorted y.ndjson >full.out || true
+	rota-check-acgme --rules all --sorted --cache y.ndjson >cold.out || true
+	rota-check-acgme --rules all --sorted --cache y.ndjson >warm.out || true
+	assert_equal "$(findings_of cold.out)" "$(cat full.out)"
+	assert_equal "$(findings_of warm.out)" "$(cat full.out)"
+	assert_equal "$(tail -1 cold.out | jq -c '[.cache_hits, .cache_misses]')" '[0,6]'
+	assert_equal "$(tail -1 warm.out | jq -c '[.cache_hits, .cache_misses]')" '[6,0]'
+	# One record of r03 longer by three hours.
+	line=$(grep -n '"person":"r03"' y.ndjson | sed -n 40p | cut -d: -f1)
+	sed -i -E "${line}s/T([0-9]{2}):00:00Z\",\"kind/T\\1:00:00Z\",\"kind/; ${line}s/(\"end\":\"[0-9-]+T)([0-9]{2})/\\1XX\\2/" y.ndjson
+	sed -i -E "${line}s/XX([0-9]{2})/$(printf '%02d' 23)/" y.ndjson
+	rota-check-acgme --rules all --sorted y.ndjson >full2.out || true
+	rota-check-acgme --rules all --sorted --cache y.ndjson >warm2.out || true
+	assert_equal "$(findings_of warm2.out)" "$(cat full2.out)"
+	assert_equal "$(tail -1 warm2.out | jq -c '[.cache_hits, .cache_misses]')" '[5,1]'
+	run -0 rota-cache -n acgme stats --format json
+	assert_equal "$(printf '%s\n' "$output" | jq '.namespaces[0].entries')" 7
+}
+
+@test "--cache: random edits, unsorted and sorted: always the output of a full check" {
+	export ROTA_CACHE=$BATS_TEST_TMPDIR/c/cache.db
+	gen_year 5 >y.ndjson
+	total=$(wc -l <y.ndjson)
+	for i in $(seq 1 12); do
+		# Move one record's end by a random number of minutes (still after
+		# its start), or swap two lines (unsorted order), or drop one.
+		l=$(( (RANDOM % total) + 1 ))
+		case $((RANDOM % 3)) in
+		0) m=$(printf '%02d' $((RANDOM % 60)))
+		   sed -i -E "${l}s/(\"end\":\"[0-9-]+T[0-9]{2}:)[0-9]{2}/\\1$m/" y.ndjson ;;
+		1) sed -i "${l}s/clinical/education/" y.ndjson ;;
+		2) sed -i "${l}d" y.ndjson; total=$((total - 1)) ;;
+		esac
+		for mode in --sorted ""; do
+			rota-check-acgme --rules all $mode y.ndjson >full.out 2>/dev/null || true
+			rota-check-acgme --rules all $mode --cache y.ndjson >cached.out 2>/dev/null || true
+			assert_equal "$(findings_of cached.out)" "$(cat full.out)"
+		done
+	done
+	# And shuffled: the unsorted check groups by person all the same.
+	shuf --random-source=<(yes) y.ndjson >s.ndjson
+	rota-check-acgme --rules all s.ndjson >full.out 2>/dev/null || true
+	rota-check-acgme --rules all --cache s.ndjson >cached.out 2>/dev/null || true
+	assert_equal "$(findings_of cached.out)" "$(cat full.out)"
+}
+
+@test "--cache: the options are in the key; bad lines are still errors; not with --db" {
+	export ROTA_CACHE=$BATS_TEST_TMPDIR/c/cache.db
+	gen_year 2 >y.ndjson
+	rota-check-acgme --cache y.ndjson >a.out || true
+	rota-check-acgme --cache --periods 28d:2024-01-01 y.ndjson >b.out || true
+	rota-check-acgme --periods 28d:2024-01-01 y.ndjson >c.out || true
+	assert_equal "$(findings_of b.out)" "$(cat c.out)"
+	assert_equal "$(tail -1 b.out | jq .cache_misses)" 2
+	printf '%s\n' '{"type":"shift","person":"r01","start":"2024-01-02T07:00:00Z","end":"2024-01-02T05:00:00Z","kind":"clinical"}' >>y.ndjson
+	check --cache y.ndjson
+	assert_failure 3
+	assert_stderr 'rota-check-acgme: y.ndjson:'"$(wc -l <y.ndjson)"': end: 2024-01-02T05:00:00Z is not after start (2024-01-02T07:00:00Z)'
+	check --cache --db x.db
+	assert_failure 2
+}

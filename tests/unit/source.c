@@ -26,7 +26,7 @@ read_all(const char *text, enum src_format fmt, const struct rec_type *type)
 {
 	static char out[8192];
 	char err[256];
-	struct src_options o = { type, rtime_days_from_civil(2024, 1, 1) };
+	struct src_options o = { .csv_type = type, .nrp_start = rtime_days_from_civil(2024, 1, 1) };
 	struct src_row row;
 	write_file(text, strlen(text));
 	struct source *s = source_open(path, fmt, &o, err, sizeof err);
