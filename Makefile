@@ -61,7 +61,7 @@ $(B)/librota.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/rota-%: $(B)/cmd/rota-%.o $(B)/librota.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(B)/librota.a $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) -Wl,--as-needed -o $@ $< $(B)/librota.a $(PKG_LIBS)
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/tap.o $(B)/librota.a
 	@mkdir -p $(@D)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
 #include <libpq-fe.h>
 #include <xxhash.h>
 
@@ -790,15 +791,52 @@ file_lock(const struct opts *o, const char *name, double wait)
 	return fd;
 }
 
+/* libpq, loaded only for lock --db: linked in, it and the libraries it
+ * needs (TLS, Kerberos, LDAP) took most of every other command's start. */
+static struct {
+	PGconn *(*connectdb)(const char *);
+	ConnStatusType (*status)(const PGconn *);
+	char *(*errorMessage)(const PGconn *);
+	void (*finish)(PGconn *);
+	PGresult *(*execParams)(PGconn *, const char *, int, const Oid *, const char *const *,
+		const int *, const int *, int);
+	ExecStatusType (*resultStatus)(const PGresult *);
+	char *(*getvalue)(const PGresult *, int, int);
+	void (*clear)(PGresult *);
+} pq;
+
+static void
+load_libpq(void)
+{
+	void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		rota_errx(EXIT_STORE, "--db: cannot load libpq (%s); install the libpq5 package",
+			dlerror());
+#define SYM(field, name) *(void **)&pq.field = dlsym(h, name)
+	SYM(connectdb, "PQconnectdb");
+	SYM(status, "PQstatus");
+	SYM(errorMessage, "PQerrorMessage");
+	SYM(finish, "PQfinish");
+	SYM(execParams, "PQexecParams");
+	SYM(resultStatus, "PQresultStatus");
+	SYM(getvalue, "PQgetvalue");
+	SYM(clear, "PQclear");
+#undef SYM
+	if (!pq.connectdb || !pq.status || !pq.errorMessage || !pq.finish || !pq.execParams ||
+	    !pq.resultStatus || !pq.getvalue || !pq.clear)
+		rota_errx(EXIT_STORE, "--db: libpq.so.5 lacks a function rota-cache needs");
+}
+
 /* A PostgreSQL advisory lock, held by this session: it holds across
  * machines and ends with the connection. */
 static PGconn *
 pg_lock(const char *conninfo, const char *name, double wait)
 {
-	PGconn *pg = PQconnectdb(conninfo);
-	if (PQstatus(pg) != CONNECTION_OK) {
-		rota_warnx("--db: %s", PQerrorMessage(pg));
-		PQfinish(pg);
+	load_libpq();
+	PGconn *pg = pq.connectdb(conninfo);
+	if (pq.status(pg) != CONNECTION_OK) {
+		rota_warnx("--db: %s", pq.errorMessage(pg));
+		pq.finish(pg);
 		exit(EXIT_STORE);
 	}
 	char id[32];
@@ -806,20 +844,20 @@ pg_lock(const char *conninfo, const char *name, double wait)
 	const char *params[1] = { id };
 	double until = rota_now() + wait;
 	for (;;) {
-		PGresult *r = PQexecParams(pg, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, params,
+		PGresult *r = pq.execParams(pg, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, params,
 			NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			rota_warnx("--db: %s", PQerrorMessage(pg));
-			PQclear(r);
-			PQfinish(pg);
+		if (pq.resultStatus(r) != PGRES_TUPLES_OK) {
+			rota_warnx("--db: %s", pq.errorMessage(pg));
+			pq.clear(r);
+			pq.finish(pg);
 			exit(EXIT_STORE);
 		}
-		int got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-		PQclear(r);
+		int got = strcmp(pq.getvalue(r, 0, 0), "t") == 0;
+		pq.clear(r);
 		if (got)
 			return pg;
 		if (rota_now() >= until) {
-			PQfinish(pg);
+			pq.finish(pg);
 			rota_errx(EXIT_BUSY, "lock %s is held by another session of the server", name);
 		}
 		nap();
@@ -864,7 +902,7 @@ cmd_lock(struct opts *o, int argc, char **argv)
 		if (errno != EINTR)
 			rota_err(EXIT_IO, "waitpid");
 	if (pg)
-		PQfinish(pg);	/* ends the session, and with it the lock */
+		pq.finish(pg);	/* ends the session, and with it the lock */
 	if (fd >= 0)
 		close(fd);
 	free_sub(&s);

@@ -272,6 +272,20 @@ set_wal(struct cache *c, int timeout_ms)
 	return rc == SQLITE_OK ? 0 : dberr(c, "WAL mode");
 }
 
+/* The last process to close a WAL database checkpoints it and removes
+ * the log, with four fsyncs: for a tool that opens the cache for one get,
+ * that was most of its time.  The log is kept instead; SQLite checkpoints
+ * it as it grows past its limit, during some later commit. */
+static int
+keep_wal(struct cache *c)
+{
+	int one = 1;
+	if (sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK)
+		return dberr(c, "open");
+	sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	return 0;
+}
+
 /* Creates the tables once; later opens only read, so that readers do not
  * queue behind writers for the schema's sake. */
 static int
@@ -317,7 +331,8 @@ cache_open(const char *path, char *err, size_t errlen)
 	const char *t = getenv("ROTA_BUSY_TIMEOUT_MS");
 	int timeout = t ? atoi(t) : 30000;
 	if (sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(c->db, timeout) != SQLITE_OK || set_wal(c, timeout) < 0 ||
+	    sqlite3_busy_timeout(c->db, timeout) != SQLITE_OK || keep_wal(c) < 0 ||
+	    set_wal(c, timeout) < 0 ||
 	    exec_sql(c, "PRAGMA synchronous=NORMAL") < 0 || make_schema(c) < 0 || read_config(c) < 0)
 		goto fail;
 	for (int i = 0; i < S_COUNT; i++)
