@@ -64,6 +64,7 @@ absence                 8
 request                26
 limit                   8
 assignment              0
+shift                   0
 finding                 0
 EOF
 	assert_equal "$(pgq "$DB" "SELECT count(*) FROM requests WHERE want = 'off'")" 5
