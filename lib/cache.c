@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -188,6 +189,18 @@ make_folder(char *path)
 	return rc;
 }
 
+/* A statement, prepared when first needed: a process that opens the cache
+ * for one get should not prepare the dozen it will not use.  Statements
+ * are plain text and a failed prepare is a bug, so it is fatal. */
+static sqlite3_stmt *
+stmt(struct cache *c, enum stmt which)
+{
+	if (!c->st[which] && sqlite3_prepare_v3(c->db, sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+				     &c->st[which], NULL) != SQLITE_OK)
+		rota_errx(EXIT_STORE, "%s: %s", c->path, sqlite3_errmsg(c->db));
+	return c->st[which];
+}
+
 static int
 exec_sql(struct cache *c, const char *s)
 {
@@ -213,15 +226,15 @@ step_done(struct cache *c, sqlite3_stmt *s, const char *what)
 static int
 begin(struct cache *c)
 {
-	return step_done(c, c->st[S_BEGIN], "begin");
+	return step_done(c, stmt(c, S_BEGIN), "begin");
 }
 
 static int
 commit(struct cache *c)
 {
-	if (step_done(c, c->st[S_COMMIT], "commit") == 0)
+	if (step_done(c, stmt(c, S_COMMIT), "commit") == 0)
 		return 0;
-	step_done(c, c->st[S_ROLLBACK], "rollback");
+	step_done(c, stmt(c, S_ROLLBACK), "rollback");
 	return -1;
 }
 
@@ -230,7 +243,7 @@ rollback(struct cache *c)
 {
 	char keep[1024];
 	memcpy(keep, c->err, sizeof keep);	/* the first error is the one to tell */
-	step_done(c, c->st[S_ROLLBACK], "rollback");
+	step_done(c, stmt(c, S_ROLLBACK), "rollback");
 	memcpy(c->err, keep, sizeof keep);
 }
 
@@ -272,24 +285,10 @@ set_wal(struct cache *c, int timeout_ms)
 	return rc == SQLITE_OK ? 0 : dberr(c, "WAL mode");
 }
 
-/* The last process to close a WAL database checkpoints it and removes
- * the log, with four fsyncs: for a tool that opens the cache for one get,
- * that was most of its time.  The log is kept instead; SQLite checkpoints
- * it as it grows past its limit, during some later commit. */
-static int
-keep_wal(struct cache *c)
-{
-	int one = 1;
-	if (sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK)
-		return dberr(c, "open");
-	sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
-	return 0;
-}
-
 /* Creates the tables once; later opens only read, so that readers do not
  * queue behind writers for the schema's sake. */
 static int
-make_schema(struct cache *c)
+make_schema(struct cache *c, int timeout)
 {
 	sqlite3_stmt *s;
 	int have = 0;
@@ -300,8 +299,8 @@ make_schema(struct cache *c)
 		have = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	if (have)
-		return 0;
-	if (exec_sql(c, "BEGIN IMMEDIATE") < 0)
+		return 0;	/* and in WAL mode: the file remembers it */
+	if (set_wal(c, timeout) < 0 || exec_sql(c, "BEGIN IMMEDIATE") < 0)
 		return -1;
 	if (exec_sql(c, schema) < 0 || exec_sql(c, "COMMIT") < 0) {
 		exec_sql(c, "ROLLBACK");
@@ -331,16 +330,9 @@ cache_open(const char *path, char *err, size_t errlen)
 	const char *t = getenv("ROTA_BUSY_TIMEOUT_MS");
 	int timeout = t ? atoi(t) : 30000;
 	if (sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(c->db, timeout) != SQLITE_OK || keep_wal(c) < 0 ||
-	    set_wal(c, timeout) < 0 ||
-	    exec_sql(c, "PRAGMA synchronous=NORMAL") < 0 || make_schema(c) < 0 || read_config(c) < 0)
+	    sqlite3_busy_timeout(c->db, timeout) != SQLITE_OK ||
+	    exec_sql(c, "PRAGMA synchronous=NORMAL") < 0 || make_schema(c, timeout) < 0)
 		goto fail;
-	for (int i = 0; i < S_COUNT; i++)
-		if (sqlite3_prepare_v3(c->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL) !=
-		    SQLITE_OK) {
-			dberr(c, "prepare");
-			goto fail;
-		}
 	c->cctx = ZSTD_createCCtx();
 	c->dctx = ZSTD_createDCtx();
 	return c;
@@ -380,7 +372,7 @@ static int
 write_touches(struct cache *c)
 {
 	for (size_t i = 0; i < c->ntouch; i++) {
-		sqlite3_stmt *s = c->st[S_TOUCH];
+		sqlite3_stmt *s = stmt(c, S_TOUCH);
 		bind_key(s, c->touch[i].ns, c->touch[i].key);
 		sqlite3_bind_int64(s, 3, c->touch[i].when);
 		if (step_done(c, s, "last use") < 0)
@@ -394,7 +386,7 @@ write_pending(struct cache *c)
 {
 	for (size_t i = 0; i < c->ncnt; i++) {
 		struct counts *k = &c->cnt[i];
-		sqlite3_stmt *s = c->st[S_STAT];
+		sqlite3_stmt *s = stmt(c, S_STAT);
 		sqlite3_bind_text(s, 1, k->ns, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, k->hits);
 		sqlite3_bind_int64(s, 3, k->misses);
@@ -420,21 +412,133 @@ forget_pending(struct cache *c)
 	c->ntouch = 0;
 }
 
-int
-cache_flush(struct cache *c)
+/* The usage log, "FILE-usage": what processes that only read learnt (hits,
+ * misses, last-use times), appended in one write at their end instead of
+ * a write transaction and the checkpoint that follows it: that was most of
+ * a `rota-cache get`.  Appenders hold a shared flock, the merge into the
+ * tables an exclusive one, so no line is read twice or lost.  A record is
+ * NUL-separated fields: "C", ns, hits, misses, evictions, corrupt, puts;
+ * or "T", ns, key, time of use. */
+static int
+usage_open(struct cache *c, int flags, int lock)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s-usage", c->path);
+	int fd = open(path, flags | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		seterr(c, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (flock(fd, lock) < 0)
+		if (errno != EINTR) {
+			seterr(c, "%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+static void
+put_field(struct sbuf *b, const char *s)
+{
+	sbuf_add(b, s, strlen(s) + 1);
+}
+
+static int
+append_pending(struct cache *c)
 {
 	if (!c->ncnt && !c->ntouch)
 		return 0;
-	if (begin(c) < 0)
-		return -1;
-	if (write_pending(c) < 0) {
-		rollback(c);
-		return -1;
+	struct sbuf b = { 0 };
+	char n[32];
+	for (size_t i = 0; i < c->ncnt; i++) {
+		const struct counts *k = &c->cnt[i];
+		put_field(&b, "C");
+		put_field(&b, k->ns);
+		long long v[5] = { k->hits, k->misses, k->evictions, k->corrupt, k->puts };
+		for (int j = 0; j < 5; j++) {
+			snprintf(n, sizeof n, "%lld", v[j]);
+			put_field(&b, n);
+		}
 	}
-	if (commit(c) < 0)
+	for (size_t i = 0; i < c->ntouch; i++) {
+		put_field(&b, "T");
+		put_field(&b, c->touch[i].ns);
+		put_field(&b, c->touch[i].key);
+		snprintf(n, sizeof n, "%lld", (long long)c->touch[i].when);
+		put_field(&b, n);
+	}
+	int fd = usage_open(c, O_WRONLY | O_APPEND, LOCK_SH), rc = -1;
+	if (fd >= 0) {
+		ssize_t w = write(fd, b.s, b.len);	/* one write: O_APPEND keeps it whole */
+		if (w == (ssize_t)b.len)
+			rc = 0;
+		else
+			seterr(c, "%s-usage: %s", c->path, w < 0 ? strerror(errno) : "short write");
+		close(fd);
+	}
+	sbuf_free(&b);
+	if (rc == 0)
+		forget_pending(c);
+	return rc;
+}
+
+/* Applies the usage log within the caller's write transaction and returns
+ * it still locked in *fd, for merge_done once the transaction has ended.
+ * A record cut short (a crash within a write) ends the log. */
+static int
+merge_usage(struct cache *c, int *fd)
+{
+	*fd = usage_open(c, O_RDWR, LOCK_EX);
+	if (*fd < 0)
 		return -1;
-	forget_pending(c);
-	return 0;
+	struct sbuf b = { 0 };
+	char chunk[65536];
+	ssize_t got;
+	while ((got = read(*fd, chunk, sizeof chunk)) > 0)
+		sbuf_add(&b, chunk, (size_t)got);
+	const char *f[7], *p = b.s, *end = b.s + b.len;
+	int rc = 0;
+	while (rc == 0 && p && p < end) {
+		int want = *p == 'C' ? 7 : *p == 'T' ? 4 : 0, nf = 0;
+		while (nf < want && p < end) {
+			const char *z = memchr(p, '\0', (size_t)(end - p));
+			if (!z)
+				break;
+			f[nf++] = p;
+			p = z + 1;
+		}
+		if (!want || nf < want)
+			break;
+		sqlite3_stmt *s = stmt(c, *f[0] == 'C' ? S_STAT : S_TOUCH);
+		sqlite3_bind_text(s, 1, f[1], -1, SQLITE_STATIC);
+		if (*f[0] == 'C') {
+			for (int j = 0; j < 5; j++)
+				sqlite3_bind_int64(s, j + 2, atoll(f[j + 2]));
+		} else {
+			sqlite3_bind_text(s, 2, f[2], -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 3, atoll(f[3]));
+		}
+		rc = step_done(c, s, "usage log");
+	}
+	sbuf_free(&b);
+	return rc;
+}
+
+static void
+merge_done(int fd, int committed)
+{
+	if (fd < 0)
+		return;
+	if (committed && ftruncate(fd, 0) < 0)
+		(void)0;	/* merged twice at worst: counts, not data */
+	close(fd);	/* and with it the lock */
+}
+
+int
+cache_flush(struct cache *c)
+{
+	return append_pending(c);
 }
 
 int
@@ -442,7 +546,7 @@ cache_close(struct cache *c)
 {
 	if (!c)
 		return 0;
-	int rc = cache_flush(c);
+	int rc = append_pending(c);
 	forget_pending(c);
 	free(c->touch);
 	for (int i = 0; i < S_COUNT; i++)
@@ -501,7 +605,7 @@ bad:
 int
 cache_get(struct cache *c, const char *ns, const char *key, void **val, size_t *len)
 {
-	sqlite3_stmt *s = c->st[S_GET];
+	sqlite3_stmt *s = stmt(c, S_GET);
 	if (bind_key(s, ns, key))
 		return dberr(c, "get");
 	int rc = sqlite3_step(s);
@@ -530,7 +634,7 @@ cache_get(struct cache *c, const char *ns, const char *key, void **val, size_t *
 		struct counts *k = counts_for(c, ns);
 		k->corrupt++;
 		k->misses++;
-		s = c->st[S_DEL_BAD];
+		s = stmt(c, S_DEL_BAD);
 		bind_key(s, ns, key);
 		sqlite3_bind_int64(s, 3, (int64_t)sum);
 		return step_done(c, s, "delete") < 0 ? -1 : 0;
@@ -546,7 +650,7 @@ cache_get(struct cache *c, const char *ns, const char *key, void **val, size_t *
 static long long
 evict(struct cache *c)
 {
-	sqlite3_stmt *t = c->st[S_TOTAL], *v = c->st[S_VICTIMS];
+	sqlite3_stmt *t = stmt(c, S_TOTAL), *v = stmt(c, S_VICTIMS);
 	int64_t total = 0;
 	if (sqlite3_step(t) == SQLITE_ROW)
 		total = sqlite3_column_int64(t, 0);
@@ -583,8 +687,8 @@ evict(struct cache *c)
 	}
 	long long n = 0;
 	for (size_t i = 0; i < nv; i++, n++) {
-		sqlite3_bind_int64(c->st[S_DEL_ROW], 1, vic[i].rowid);
-		if (step_done(c, c->st[S_DEL_ROW], "eviction") < 0) {
+		sqlite3_bind_int64(stmt(c, S_DEL_ROW), 1, vic[i].rowid);
+		if (step_done(c, stmt(c, S_DEL_ROW), "eviction") < 0) {
 			n = -1;
 			break;
 		}
@@ -599,6 +703,8 @@ evict(struct cache *c)
 struct saved {
 	struct counts *cnt;
 	size_t n;
+	int usage_fd;	/* the usage log, merged and locked until the end */
+	int merge_failed;
 };
 
 static void
@@ -608,6 +714,9 @@ save_counts(struct cache *c, struct saved *sv)
 	sv->cnt = xmalloc((c->ncnt ? c->ncnt : 1) * sizeof *sv->cnt);
 	if (c->ncnt)
 		memcpy(sv->cnt, c->cnt, c->ncnt * sizeof *sv->cnt);
+	/* What other processes learnt comes in first: eviction needs their
+	 * last-use times. */
+	sv->merge_failed = merge_usage(c, &sv->usage_fd) < 0;
 }
 
 /* Ends a write transaction begun after save_counts: writes the pending
@@ -616,17 +725,32 @@ save_counts(struct cache *c, struct saved *sv)
 static int
 finish(struct cache *c, int ok, struct saved *sv)
 {
-	if (ok && write_pending(c) == 0 && commit(c) == 0) {
+	int fd = sv->usage_fd;
+	if (ok && !sv->merge_failed && write_pending(c) == 0 && commit(c) == 0) {
+		merge_done(fd, 1);
 		forget_pending(c);
 		free(sv->cnt);
 		return 0;
 	}
 	if (!sqlite3_get_autocommit(c->db))	/* a failed commit rolled back */
 		rollback(c);
+	merge_done(fd, 0);
 	free(c->cnt);
 	c->cnt = sv->cnt;
 	c->ncnt = sv->n;
 	return -1;
+}
+
+/* Brings the tables up to date: the usage log and this process's own
+ * counts, in one write transaction. */
+static int
+sync_usage(struct cache *c)
+{
+	struct saved sv;
+	if (begin(c) < 0)
+		return -1;
+	save_counts(c, &sv);
+	return finish(c, 1, &sv);
 }
 
 int
@@ -635,6 +759,10 @@ cache_put(struct cache *c, const char *ns, const char *key, const void *val, siz
 {
 	if (!val)
 		val = "";	/* a NULL blob would break NOT NULL */
+	/* The settings are read here, not at open: a process that only gets
+	 * never needs them, and a long-lived one sees another's changes. */
+	if (read_config(c) < 0)
+		return -1;
 	const void *store = val;
 	size_t stored = len;
 	void *z = NULL;
@@ -659,7 +787,7 @@ cache_put(struct cache *c, const char *ns, const char *key, const void *val, siz
 		return -1;
 	}
 	int64_t t = now();
-	sqlite3_stmt *s = c->st[S_PUT];
+	sqlite3_stmt *s = stmt(c, S_PUT);
 	bind_key(s, ns, key);
 	sqlite3_bind_blob64(s, 3, store, stored, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, t);
@@ -678,7 +806,7 @@ cache_put(struct cache *c, const char *ns, const char *key, const void *val, siz
 	/* Deleted first, not INSERT OR REPLACE: REPLACE does not fire the
 	 * delete trigger (without recursive_triggers), and cache_total would
 	 * drift. */
-	sqlite3_stmt *d = c->st[S_DEL];
+	sqlite3_stmt *d = stmt(c, S_DEL);
 	bind_key(d, ns, key);
 	int ok = step_done(c, d, "put") == 0 && step_done(c, s, "put") == 0 && evict(c) >= 0;
 	if (ok)
@@ -693,7 +821,7 @@ out:
 int
 cache_del(struct cache *c, const char *ns, const char *key)
 {
-	sqlite3_stmt *s = c->st[S_DEL];
+	sqlite3_stmt *s = stmt(c, S_DEL);
 	bind_key(s, ns, key);
 	if (step_done(c, s, "delete") < 0)
 		return -1;
@@ -833,7 +961,7 @@ cache_stats(struct cache *c, struct cache_stats **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	if (cache_flush(c) < 0)
+	if (sync_usage(c) < 0)
 		return -1;
 	sqlite3_stmt *s;
 	/* One read transaction: counts and entries from the same moment. */

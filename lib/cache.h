@@ -8,8 +8,10 @@
  * entries go first, then the least recently used, down to 90% of it.
  *
  * Hit and miss counts and last-use times are gathered in memory and
- * written at cache_close (or cache_flush), so that a hit costs one read;
- * they add up across processes because each writes increments. */
+ * appended to a usage log beside the file at cache_close (or cache_flush),
+ * so that a process that only reads writes no transaction; the next write
+ * transaction (a put, gc, stats) merges the log into the tables.  They add
+ * up across processes because each records increments. */
 #ifndef ROTA_CACHE_H
 #define ROTA_CACHE_H
 
@@ -26,7 +28,8 @@ int cache_default_path(char *buf, size_t n);
  * default when path is NULL.  NULL with a sentence in err on failure
  * (errno EBUSY when the cache was held past the busy timeout). */
 struct cache *cache_open(const char *path, char *err, size_t errlen);
-/* Writes the gathered statistics; 0 or -1 (cache_errmsg).  Frees c. */
+/* Appends the gathered statistics to the usage log; 0 or -1
+ * (cache_errmsg).  Frees c. */
 int cache_close(struct cache *c);
 int cache_flush(struct cache *c);
 const char *cache_errmsg(const struct cache *c);
