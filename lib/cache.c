@@ -39,7 +39,10 @@ static const char *const sql[S_COUNT] = {
 	/* Only the row that was read: another process may have put a good
 	 * value under the key since. */
 	[S_DEL_BAD] = "DELETE FROM cache_entry WHERE ns = ?1 AND key = ?2 AND checksum = ?3",
-	[S_TOUCH] = "UPDATE cache_entry SET used = max(used, ?3) WHERE ns = ?1 AND key = ?2",
+	/* In a table of their own: an UPDATE of the entry rewrites its value. */
+	[S_TOUCH] = "INSERT INTO cache_use (id, used) SELECT rowid, ?3 FROM cache_entry "
+		    "WHERE ns = ?1 AND key = ?2 ON CONFLICT (id) DO UPDATE SET "
+		    "used = max(used, excluded.used)",
 	[S_STAT] = "INSERT INTO cache_stat (ns, hits, misses, evictions, corrupt, puts) "
 		   "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (ns) DO UPDATE SET "
 		   "hits = hits + excluded.hits, misses = misses + excluded.misses, "
@@ -47,8 +50,10 @@ static const char *const sql[S_COUNT] = {
 		   "puts = puts + excluded.puts",
 	[S_TOTAL] = "SELECT bytes FROM cache_total WHERE id = 1",
 	/* Expired entries first, then the least recently used. */
-	[S_VICTIMS] = "SELECT rowid, ns, stored_size FROM cache_entry "
-		      "ORDER BY (expires != 0 AND expires <= ?1) DESC, used, rowid",
+	[S_VICTIMS] = "SELECT e.rowid, e.ns, e.stored_size FROM cache_entry e "
+		      "LEFT JOIN cache_use u ON u.id = e.rowid "
+		      "ORDER BY (e.expires != 0 AND e.expires <= ?1) DESC, "
+		      "max(e.used, coalesce(u.used, 0)), e.rowid",
 	[S_DEL_ROW] = "DELETE FROM cache_entry WHERE rowid = ?1",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
@@ -56,27 +61,40 @@ static const char *const sql[S_COUNT] = {
 };
 
 /* Times are in seconds, but for "used", in microseconds: the order of use
- * decides eviction, and many uses fall within one second. */
+ * decides eviction, and many uses fall within one second.  The value comes
+ * last, so that reading the columns before it (eviction reads every row's)
+ * does not walk its overflow pages; an entry's later uses are in cache_use,
+ * so that recording one does not rewrite the value. */
+#define CACHE_SCHEMA 2		/* PRAGMA user_version */
 static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS cache_entry (ns text NOT NULL, key text NOT NULL, "
-	"value blob NOT NULL, created integer NOT NULL, used integer NOT NULL, "
-	"ttl integer NOT NULL, expires integer NOT NULL, raw_size integer NOT NULL, "
-	"stored_size integer NOT NULL, codec integer NOT NULL, checksum integer NOT NULL, "
-	"PRIMARY KEY (ns, key));\n"
-	"CREATE INDEX IF NOT EXISTS cache_entry_used ON cache_entry (used);\n"
-	"CREATE TABLE IF NOT EXISTS cache_stat (ns text PRIMARY KEY, "
+	/* id, not the implicit rowid: VACUUM keeps it, and cache_use uses it. */
+	"CREATE TABLE cache_entry (id integer PRIMARY KEY, ns text NOT NULL, key text NOT NULL, "
+	"created integer NOT NULL, used integer NOT NULL, ttl integer NOT NULL, "
+	"expires integer NOT NULL, raw_size integer NOT NULL, stored_size integer NOT NULL, "
+	"codec integer NOT NULL, checksum integer NOT NULL, value blob NOT NULL, "
+	"UNIQUE (ns, key));\n"
+	"CREATE TABLE cache_use (id integer PRIMARY KEY, used integer NOT NULL);\n"
+	"CREATE TABLE cache_stat (ns text PRIMARY KEY, "
 	"hits integer NOT NULL DEFAULT 0, misses integer NOT NULL DEFAULT 0, "
 	"evictions integer NOT NULL DEFAULT 0, corrupt integer NOT NULL DEFAULT 0, "
 	"puts integer NOT NULL DEFAULT 0);\n"
-	"CREATE TABLE IF NOT EXISTS cache_config (name text PRIMARY KEY, value integer NOT NULL);\n"
+	"CREATE TABLE cache_config (name text PRIMARY KEY, value integer NOT NULL);\n"
 	/* The bytes stored, kept by triggers so that a put need not sum. */
-	"CREATE TABLE IF NOT EXISTS cache_total (id integer PRIMARY KEY CHECK (id = 1), "
+	"CREATE TABLE cache_total (id integer PRIMARY KEY CHECK (id = 1), "
 	"bytes integer NOT NULL);\n"
-	"INSERT OR IGNORE INTO cache_total VALUES (1, 0);\n"
-	"CREATE TRIGGER IF NOT EXISTS cache_entry_ins AFTER INSERT ON cache_entry BEGIN "
+	"INSERT INTO cache_total VALUES (1, 0);\n"
+	"CREATE TRIGGER cache_entry_ins AFTER INSERT ON cache_entry BEGIN "
 	"UPDATE cache_total SET bytes = bytes + NEW.stored_size WHERE id = 1; END;\n"
-	"CREATE TRIGGER IF NOT EXISTS cache_entry_del AFTER DELETE ON cache_entry BEGIN "
-	"UPDATE cache_total SET bytes = bytes - OLD.stored_size WHERE id = 1; END;\n";
+	"CREATE TRIGGER cache_entry_del AFTER DELETE ON cache_entry BEGIN "
+	"UPDATE cache_total SET bytes = bytes - OLD.stored_size WHERE id = 1; "
+	"DELETE FROM cache_use WHERE id = OLD.rowid; END;\n"
+	"PRAGMA user_version = 2;\n";
+
+/* What a cache made by an older rota held: it is emptied, not converted. */
+static const char drop_old[] =
+	"DROP TABLE IF EXISTS cache_entry; DROP TABLE IF EXISTS cache_use; "
+	"DROP TABLE IF EXISTS cache_stat; DROP TABLE IF EXISTS cache_config; "
+	"DROP TABLE IF EXISTS cache_total;";
 
 struct counts {
 	char ns[64];
@@ -285,24 +303,38 @@ set_wal(struct cache *c, int timeout_ms)
 	return rc == SQLITE_OK ? 0 : dberr(c, "WAL mode");
 }
 
-/* Creates the tables once; later opens only read, so that readers do not
- * queue behind writers for the schema's sake. */
+static int
+schema_version(struct cache *c)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return dberr(c, "schema");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v < 0 ? dberr(c, "schema") : v;
+}
+
+/* Creates the tables once; later opens only read the version, so that
+ * readers do not queue behind writers for the schema's sake. */
 static int
 make_schema(struct cache *c, int timeout)
 {
-	sqlite3_stmt *s;
-	int have = 0;
-	if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-				      "AND name = 'cache_entry_del'", -1, &s, NULL) != SQLITE_OK)
-		return dberr(c, "schema");
-	if (sqlite3_step(s) == SQLITE_ROW)
-		have = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	if (have)
+	int v = schema_version(c);
+	if (v == CACHE_SCHEMA)
 		return 0;	/* and in WAL mode: the file remembers it */
-	if (set_wal(c, timeout) < 0 || exec_sql(c, "BEGIN IMMEDIATE") < 0)
+	if (v > CACHE_SCHEMA) {
+		seterr(c, "%s: made by a newer rota (cache schema %d)", c->path, v);
 		return -1;
-	if (exec_sql(c, schema) < 0 || exec_sql(c, "COMMIT") < 0) {
+	}
+	if (v < 0 || set_wal(c, timeout) < 0 || exec_sql(c, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	/* Again, within the transaction: another process may have made it. */
+	if ((v = schema_version(c)) == CACHE_SCHEMA)
+		return exec_sql(c, "COMMIT");
+	if (v < 0 || exec_sql(c, drop_old) < 0 || exec_sql(c, schema) < 0 ||
+	    exec_sql(c, "COMMIT") < 0) {
 		exec_sql(c, "ROLLBACK");
 		return -1;
 	}

@@ -921,3 +921,26 @@ build_driver() {
 	assert_output "$want"
 	assert_equal "$(sq "$ROTA_CACHE" "SELECT count(*) FROM cache_entry WHERE ns = 'own'")" "$want"
 }
+
+@test "a cache made by an older rota is emptied and made again; a newer one is refused" {
+	mkdir -p "$(dirname "$ROTA_CACHE")"
+	sq "$ROTA_CACHE" "CREATE TABLE cache_entry (ns text, key text, value blob);
+		INSERT INTO cache_entry VALUES ('user', 'k', 'old')"
+	run -1 rota-cache get k
+	assert_equal "$(sq "$ROTA_CACHE" 'PRAGMA user_version')" 2
+	echo new | rota-cache put k
+	run -0 rota-cache get k
+	assert_output new
+	sq "$ROTA_CACHE" 'PRAGMA user_version = 3'
+	run -4 --separate-stderr rota-cache get k
+	assert_stderr "rota-cache: $ROTA_CACHE: made by a newer rota (cache schema 3)"
+}
+
+@test "a hit records its use without rewriting the value (cache_use)" {
+	head -c 5000 /dev/urandom | rota-cache put big
+	rota-cache get big >/dev/null
+	rota-cache stats >/dev/null	# merges the usage log
+	assert_equal "$(sq "$ROTA_CACHE" 'SELECT count(*) FROM cache_use')" 1
+	rota-cache del big
+	assert_equal "$(sq "$ROTA_CACHE" 'SELECT count(*) FROM cache_use')" 0
+}
