@@ -701,9 +701,9 @@ cmd_exec(struct opts *o, int argc, char **argv)
 		sbuf_add(&v, err.s ? err.s : "", err.len);
 		/* The command has run: whatever the cache does now, its status
 		 * is what this exits with. */
-		char err[1200];
-		if (!(c = cache_open(o->path, err, sizeof err)))
-			rota_warnx("%s (the result is not cached)", err);
+		char why[1200];
+		if (!(c = cache_open(o->path, why, sizeof why)))
+			rota_warnx("%s (the result is not cached)", why);
 		else if (cache_put(c, ns, key, v.s, v.len, s.ttl) < 0)
 			rota_warnx("%s (the result is not cached)", cache_errmsg(c));
 		cache_close(c);
