@@ -17,12 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <dlfcn.h>
-#include <libpq-fe.h>
 #include <xxhash.h>
 
 #include "cache.h"
 #include "json.h"
+#include "pq.h"
 #include "util.h"
 
 extern char **environ;
@@ -795,48 +794,14 @@ file_lock(const struct opts *o, const char *name, double wait)
 	return fd;
 }
 
-/* libpq, loaded only for lock --db: linked in, it and the libraries it
- * needs (TLS, Kerberos, LDAP) took most of every other command's start. */
-static struct {
-	PGconn *(*connectdb)(const char *);
-	ConnStatusType (*status)(const PGconn *);
-	char *(*errorMessage)(const PGconn *);
-	void (*finish)(PGconn *);
-	PGresult *(*execParams)(PGconn *, const char *, int, const Oid *, const char *const *,
-		const int *, const int *, int);
-	ExecStatusType (*resultStatus)(const PGresult *);
-	char *(*getvalue)(const PGresult *, int, int);
-	void (*clear)(PGresult *);
-} pq;
-
-static void
-load_libpq(void)
-{
-	void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		rota_errx(EXIT_STORE, "--db: cannot load libpq (%s); install the libpq5 package",
-			dlerror());
-#define SYM(field, name) *(void **)&pq.field = dlsym(h, name)
-	SYM(connectdb, "PQconnectdb");
-	SYM(status, "PQstatus");
-	SYM(errorMessage, "PQerrorMessage");
-	SYM(finish, "PQfinish");
-	SYM(execParams, "PQexecParams");
-	SYM(resultStatus, "PQresultStatus");
-	SYM(getvalue, "PQgetvalue");
-	SYM(clear, "PQclear");
-#undef SYM
-	if (!pq.connectdb || !pq.status || !pq.errorMessage || !pq.finish || !pq.execParams ||
-	    !pq.resultStatus || !pq.getvalue || !pq.clear)
-		rota_errx(EXIT_STORE, "--db: libpq.so.5 lacks a function rota-cache needs");
-}
-
 /* A PostgreSQL advisory lock, held by this session: it holds across
  * machines and ends with the connection. */
 static PGconn *
 pg_lock(const char *conninfo, const char *name, double wait)
 {
-	load_libpq();
+	char err[256];
+	if (pq_load(err, sizeof err) < 0)
+		rota_errx(EXIT_STORE, "--db: %s", err);
 	PGconn *pg = pq.connectdb(conninfo);
 	if (pq.status(pg) != CONNECTION_OK) {
 		rota_warnx("--db: %s", pq.errorMessage(pg));

@@ -7,7 +7,7 @@
  * text is kept too, for the fallback to the stage. */
 #include "store_impl.h"
 
-#include <libpq-fe.h>
+#include "pq.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,19 +51,19 @@ quiesce(struct store *st)
 static int
 fail(struct store *st, PGresult *res)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *state = res ? pq.resultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	/* lock_not_available: lock_timeout ran out waiting for another writer */
 	st->busy = state && strcmp(state, "55P03") == 0;
-	store_seterr(st, "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(PG(st)->conn));
-	PQclear(res);
+	store_seterr(st, "%s", res ? pq.resultErrorMessage(res) : pq.errorMessage(PG(st)->conn));
+	pq.clear(res);
 	return -1;
 }
 
 static PGresult *
 run(struct store *st, const char *sql, int n, const char *const *params)
 {
-	return n ? PQexecParams(PG(st)->conn, sql, n, NULL, params, NULL, NULL, 0)
-		 : PQexec(PG(st)->conn, sql);
+	return n ? pq.execParams(PG(st)->conn, sql, n, NULL, params, NULL, NULL, 0)
+		 : pq.exec(PG(st)->conn, sql);
 }
 
 static int
@@ -72,10 +72,10 @@ pg_exec(struct store *st, const char *sql, int n, const char *const *params)
 	if (quiesce(st))
 		return -1;
 	PGresult *res = run(st, sql, n, params);
-	ExecStatusType s = PQresultStatus(res);
+	ExecStatusType s = pq.resultStatus(res);
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
 		return fail(st, res);
-	PQclear(res);
+	pq.clear(res);
 	return 0;
 }
 
@@ -85,12 +85,12 @@ pg_query1(struct store *st, const char *sql, int n, const char *const *params, c
 	if (quiesce(st))
 		return -1;
 	PGresult *res = run(st, sql, n, params);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (pq.resultStatus(res) != PGRES_TUPLES_OK)
 		return fail(st, res);
-	int found = PQntuples(res) > 0;
+	int found = pq.ntuples(res) > 0;
 	for (int i = 0; found && i < nout; i++)
-		out[i] = PQgetisnull(res, 0, i) ? NULL : xstrdup(PQgetvalue(res, 0, i));
-	PQclear(res);
+		out[i] = pq.getisnull(res, 0, i) ? NULL : xstrdup(pq.getvalue(res, 0, i));
+	pq.clear(res);
 	return found;
 }
 
@@ -193,11 +193,11 @@ copy_begin(struct store *st, const struct rec_type *rt, const char *table)
 	sbuf_addf(&b, "COPY \"%s\" (", table);
 	store_sql_columns(&b, rt, "");
 	sbuf_adds(&b, ") FROM STDIN");
-	PGresult *res = PQexec(g->conn, b.s);
+	PGresult *res = pq.exec(g->conn, b.s);
 	sbuf_free(&b);
-	if (PQresultStatus(res) != PGRES_COPY_IN)
+	if (pq.resultStatus(res) != PGRES_COPY_IN)
 		return fail(st, res);
-	PQclear(res);
+	pq.clear(res);
 	return 0;
 }
 
@@ -206,20 +206,20 @@ static PGresult *
 copy_end(struct store *st, const char *abort_reason)
 {
 	struct pg *g = PG(st);
-	if (PQputCopyEnd(g->conn, abort_reason) != 1) {
+	if (pq.putCopyEnd(g->conn, abort_reason) != 1) {
 		fail(st, NULL);
 		return NULL;
 	}
-	PGresult *res = PQgetResult(g->conn), *more;
-	while ((more = PQgetResult(g->conn)))
-		PQclear(more);
+	PGresult *res = pq.getResult(g->conn), *more;
+	while ((more = pq.getResult(g->conn)))
+		pq.clear(more);
 	return res;
 }
 
 static int
 copy_send(struct store *st, const char *s, size_t n)
 {
-	return PQputCopyData(PG(st)->conn, s, (int)n) == 1 ? 0 : fail(st, NULL);
+	return pq.putCopyData(PG(st)->conn, s, (int)n) == 1 ? 0 : fail(st, NULL);
 }
 
 /* COPY the whole pending text of rt into table; returns the result, or
@@ -238,7 +238,7 @@ copy_rows(struct store *st, const struct rec_type *rt, const char *table)
 static int
 unique_violation(const PGresult *res)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *state = res ? pq.resultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	return state && strcmp(state, "23505") == 0;
 }
 
@@ -276,8 +276,8 @@ flush_type(struct store *st, const struct rec_type *rt)
 	if (streamed || optimistic) {
 		if (res == NULL)
 			goto out;
-		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-			PQclear(res);
+		if (pq.resultStatus(res) == PGRES_COMMAND_OK) {
+			pq.clear(res);
 			rc = pg_exec(st, "RELEASE SAVEPOINT rota_copy", 0, NULL);
 			goto out;
 		}
@@ -285,7 +285,7 @@ flush_type(struct store *st, const struct rec_type *rt)
 			fail(st, res);
 			goto out;
 		}
-		PQclear(res);
+		pq.clear(res);
 		p->conflicts = 1;
 		if (pg_exec(st, "ROLLBACK TO SAVEPOINT rota_copy", 0, NULL))
 			goto out;
@@ -298,11 +298,11 @@ flush_type(struct store *st, const struct rec_type *rt)
 staged:
 	if (res == NULL)
 		goto out;
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	if (pq.resultStatus(res) != PGRES_COMMAND_OK) {
 		fail(st, res);
 		goto out;
 	}
-	PQclear(res);
+	pq.clear(res);
 	rc = pg_exec(st, upsert_sql(g, rt), 0, NULL);
 out:
 	sbuf_reset(&p->copy);
@@ -401,7 +401,7 @@ pg_discard(struct store *st)
 	struct pg *g = PG(st);
 	if (g->streaming >= 0) {
 		g->streaming = -1;
-		PQclear(copy_end(st, "rolled back"));
+		pq.clear(copy_end(st, "rolled back"));
 	}
 	for (int k = 0; k < RK_COUNT; k++) {
 		struct pending *p = &g->p[k];
@@ -425,18 +425,18 @@ pg_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *),
 	store_sql_columns(&b, rt, "");
 	sbuf_addf(&b, " FROM \"%s\" ORDER BY ", rt->table);
 	store_sql_keys(&b, rt);
-	int ok = PQsendQuery(g->conn, b.s) && PQsetSingleRowMode(g->conn);
+	int ok = pq.sendQuery(g->conn, b.s) && pq.setSingleRowMode(g->conn);
 	sbuf_free(&b);
 	if (!ok)
 		return fail(st, NULL);
 	int rc = 0;
 	PGresult *res;
 	const char *cols[REC_MAXFIELDS + 1];
-	while ((res = PQgetResult(g->conn))) {
-		ExecStatusType s = PQresultStatus(res);
+	while ((res = pq.getResult(g->conn))) {
+		ExecStatusType s = pq.resultStatus(res);
 		if (s == PGRES_SINGLE_TUPLE && rc == 0) {
 			for (int i = 0; i <= rt->nfields; i++)
-				cols[i] = PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
+				cols[i] = pq.getisnull(res, 0, i) ? NULL : pq.getvalue(res, 0, i);
 			cJSON *o = store_row_record(rt, cols);
 			rc = fn(o, arg);
 			cJSON_Delete(o);
@@ -445,7 +445,7 @@ pg_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *),
 			rc = -1;
 			continue;
 		}
-		PQclear(res);
+		pq.clear(res);
 	}
 	return rc;
 }
@@ -462,7 +462,8 @@ pg_close(struct store *st)
 		free(g->p[k].keys);
 	}
 	sbuf_free(&g->key);
-	PQfinish(g->conn);
+	if (g->conn)	/* NULL when libpq could not be loaded */
+		pq.finish(g->conn);
 	free(g);
 }
 
@@ -484,10 +485,15 @@ store_pg_open(struct store *st, const char *conninfo)
 	st->priv = g;
 	st->ops = &pg_ops;
 	g->streaming = -1;
-	g->conn = PQconnectdb(conninfo);
-	if (PQstatus(g->conn) != CONNECTION_OK)
+	char err[256];
+	if (pq_load(err, sizeof err) < 0) {
+		store_seterr(st, "%s", err);
+		return -1;
+	}
+	g->conn = pq.connectdb(conninfo);
+	if (pq.status(g->conn) != CONNECTION_OK)
 		return fail(st, NULL);
-	PQsetNoticeProcessor(g->conn, quiet, NULL);
+	pq.setNoticeProcessor(g->conn, quiet, NULL);
 	/* The same patience with other writers as SQLite's busy timeout. */
 	const char *t = getenv("ROTA_BUSY_TIMEOUT_MS");
 	char sql[96];
