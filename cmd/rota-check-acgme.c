@@ -205,16 +205,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		rota_errx(EXIT_USAGE, "--assume-local needs --tz: local to which zone?");
 }
 
-static noreturn void
-bad_input(const char *file, long line, const char *field, const char *msg)
-{
-	char where[600];
-	snprintf(where, sizeof where, line > 0 ? "%s:%ld" : "%s", file, line);
-	if (field && *field)
-		rota_errx(EXIT_DATA, "%s: %s: %s", where, field, msg);
-	rota_errx(EXIT_DATA, "%s: %s", where, msg);
-}
-
 /* ---- people and their records ------------------------------------------ */
 
 struct person {
@@ -465,9 +455,9 @@ make_instant(struct run *run, cJSON *obj, const char *name, const char *file, lo
 		return;
 	int rc = tz_from_local(run->tz, day * 86400 + hh * 3600 + mm * 60 + ss, &t);
 	if (rc == -1)
-		bad_input(file, line, name, "this local time does not exist in --tz (clocks sprang over it)");
+		rota_bad_input(file, line, name, "this local time does not exist in --tz (clocks sprang over it)");
 	if (rc == -2)
-		bad_input(file, line, name, "this local time happens twice in --tz (clocks fell back): "
+		rota_bad_input(file, line, name, "this local time happens twice in --tz (clocks fell back): "
 			"give the offset");
 	char buf[32];
 	tz_format(run->tz, t, buf);
@@ -484,14 +474,14 @@ add_record(struct run *run, cJSON *obj, const char *file, long line)
 		make_instant(run, obj, "end", file, line);
 	}
 	if (rec_validate(obj, &r, &e))
-		bad_input(file, line, e.field, e.msg);
+		rota_bad_input(file, line, e.field, e.msg);
 	enum rec_kind k = r.rt->kind;
 	if (k == RK_PERSON) {
 		/* Its pgy is for the person's records: with --sorted, ones already
 		 * checked would silently miss it (a PGY-1 moonlighting unseen). */
 		struct person *p = people_get(&run->people, text(&r, "id"));
 		if (p->done)
-			bad_input(file, line, "id", "not sorted by person (seen before)");
+			rota_bad_input(file, line, "id", "not sorted by person (seen before)");
 		const cJSON *pgy = field(&r, "pgy");
 		if (pgy)
 			p->pgy = pgy->valueint;
@@ -500,10 +490,10 @@ add_record(struct run *run, cJSON *obj, const char *file, long line)
 	if (k != RK_SHIFT && k != RK_ASSIGNMENT)
 		return;	/* the problem's other records say nothing about hours */
 	if (!text(&r, "start"))
-		bad_input(file, line, "start", "the check needs when the work began and ended");
+		rota_bad_input(file, line, "start", "the check needs when the work began and ended");
 	const char *kind = text(&r, "kind");
 	if (!kind)
-		bad_input(file, line, "kind", "the check needs the kind of work (clinical, …)");
+		rota_bad_input(file, line, "kind", "the check needs the kind of work (clinical, …)");
 	const char *id = text(&r, "person");
 	struct person *p;
 	if (run->o->sorted && !run->caching) {
@@ -514,7 +504,7 @@ add_record(struct run *run, cJSON *obj, const char *file, long line)
 			}
 			p = people_get(&run->people, id);
 			if (p->done)
-				bad_input(file, line, "person", "not sorted by person (seen before)");
+				rota_bad_input(file, line, "person", "not sorted by person (seen before)");
 			run->current = (size_t)(p - run->people.v) + 1;
 		}
 		p = &run->people.v[run->current - 1];
@@ -676,7 +666,7 @@ check_block(struct run *run, struct person *p)
 		struct src_row row = { .file = p->lines[i].file, .line = p->lines[i].line,
 			.raw = p->raw.s + p->lines[i].off, .rawlen = p->lines[i].len };
 		if (source_parse(&row))
-			bad_input(row.file, row.line, row.err.field, row.err.msg);
+			rota_bad_input(row.file, row.line, row.err.field, row.err.msg);
 		add_record(run, row.obj, row.file, row.line);
 		cJSON_Delete(row.obj);
 	}
@@ -740,7 +730,7 @@ person_of_line(struct run *run, struct src_row *row)
 		return people_get(&run->people, buf);
 	}
 	if (source_parse(row))
-		bad_input(row->file, row->line, row->err.field, row->err.msg);
+		rota_bad_input(row->file, row->line, row->err.field, row->err.msg);
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(row->obj, "type");
 	const cJSON *who = cJSON_GetObjectItemCaseSensitive(row->obj, "person");
 	struct person *p = NULL;
@@ -776,7 +766,7 @@ read_file_cached(struct run *run, const char *path)
 			}
 			p = &run->people.v[at - 1];
 			if (p->done)
-				bad_input(row.file, row.line, "person", "not sorted by person (seen before)");
+				rota_bad_input(row.file, row.line, "person", "not sorted by person (seen before)");
 			run->current = at;
 		}
 		block_add(p, &row);
@@ -802,7 +792,7 @@ read_file(struct run *run, const char *path)
 			/* Closed first, so that a leak checker does not find the
 			 * file open when bad input ends the run; row.err is ours. */
 			source_close(s);
-			bad_input(path, row.line, row.err.field, row.err.msg);
+			rota_bad_input(path, row.line, row.err.field, row.err.msg);
 		}
 		add_record(run, row.obj, row.file, row.line);
 		cJSON_Delete(row.obj);
@@ -896,7 +886,7 @@ read_periods(struct opts *o, struct acgme_period **out, size_t *n)
 			/* Closed first, so that a leak checker does not find the
 			 * file open when bad input ends the run. */
 			source_close(s);
-			bad_input(o->periods_file, row.line, field, msg);
+			rota_bad_input(o->periods_file, row.line, field, msg);
 		}
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 16;

@@ -142,24 +142,12 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->search.progress = isatty(STDERR_FILENO) ? 1 : 2;
 }
 
-/* "FILE:LINE: field: what", without the parts that do not apply (a store
- * has no lines, a record as a whole no field). */
-static noreturn void
-bad_input(const char *file, long line, const char *field, const char *msg)
-{
-	char where[600];
-	snprintf(where, sizeof where, line > 0 ? "%s:%ld" : "%s", file, line);
-	if (field && *field)
-		rota_errx(EXIT_DATA, "%s: %s: %s", where, field, msg);
-	rota_errx(EXIT_DATA, "%s: %s", where, msg);
-}
-
 static int
 add_record(const struct rec *r, const char *file, long line, void *arg)
 {
 	struct problem_error e;
 	if (problem_builder_add(arg, r, file, line, &e))
-		bad_input(file, line, e.field, e.msg);
+		rota_bad_input(file, line, e.field, e.msg);
 	return 0;
 }
 
@@ -175,7 +163,7 @@ add_stored(cJSON *obj, void *arg)
 	struct rec_error e;
 	struct stored *sd = arg;
 	if (rec_validate(obj, &r, &e))
-		bad_input(sd->spec, 0, e.field, e.msg);
+		rota_bad_input(sd->spec, 0, e.field, e.msg);
 	return add_record(&r, sd->spec, 0, sd->b);
 }
 
@@ -207,7 +195,7 @@ read_problem(const struct opts *o, char **files, int nfiles)
 	struct problem *p = problem_build(b, &e);
 	if (p == NULL) {
 		if (e.file)
-			bad_input(e.file, e.line, e.field, e.msg);
+			rota_bad_input(e.file, e.line, e.field, e.msg);
 		rota_errx(EXIT_DATA, "%s", e.msg);
 	}
 	problem_builder_free(b);

@@ -205,6 +205,16 @@ rota_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+void
+rota_bad_input(const char *file, long line, const char *field, const char *msg)
+{
+	char where[600];
+	snprintf(where, sizeof where, line > 0 ? "%s:%ld" : "%s", file, line);
+	if (field && *field)
+		rota_errx(EXIT_DATA, "%s: %s: %s", where, field, msg);
+	rota_errx(EXIT_DATA, "%s: %s", where, msg);
+}
+
 long long
 opt_integer(const char *opt, const char *s, long long lo, long long hi)
 {

@@ -25,6 +25,10 @@ void rota_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rota_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void rota_errx(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 noreturn void rota_err(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Bad input: exits EXIT_DATA with "FILE:LINE: field: msg", leaving out
+ * the parts that do not apply (line 0: a store has no lines; field NULL
+ * or "": the record as a whole). */
+noreturn void rota_bad_input(const char *file, long line, const char *field, const char *msg);
 
 /* Flushes and closes standard output; a write error becomes EXIT_IO. */
 int rota_close_stdout(void);
