@@ -117,24 +117,6 @@ check_key(const char *what, const char *key)
 		usage_error("%s: empty", what);
 }
 
-/* All of a file descriptor, into b; -1 on a read error. */
-static int
-slurp(int fd, struct sbuf *b)
-{
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n == 0)
-			return 0;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		sbuf_add(b, buf, (size_t)n);
-	}
-}
-
 static int
 write_all(int fd, const char *p, size_t n)
 {
@@ -287,7 +269,7 @@ cmd_put(struct opts *o, int argc, char **argv)
 		usage_error("put: expected one KEY%s", "");
 	check_key("put: KEY", argv[i]);
 	struct sbuf b = { 0 };
-	if (slurp(STDIN_FILENO, &b) < 0)
+	if (sbuf_read_fd(&b, STDIN_FILENO) < 0)
 		rota_err(EXIT_IO, "standard input");
 	struct cache *c = open_cache(o);
 	if (cache_put(c, o->ns, argv[i], b.s ? b.s : "", b.len, s.ttl) < 0)
@@ -527,7 +509,7 @@ exec_key(char **cmd, const struct sbuf *in, int in_used, const struct sub *s, ch
 	for (int i = 0; i < s->nkey_files; i++) {
 		struct sbuf f = { 0 };
 		int fd = open(s->key_files[i], O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || slurp(fd, &f) < 0)
+		if (fd < 0 || sbuf_read_fd(&f, fd) < 0)
 			rota_err(EXIT_DATA, "--key-file %s", s->key_files[i]);
 		close(fd);
 		PART("name", s->key_files[i], strlen(s->key_files[i]));
@@ -664,7 +646,7 @@ cmd_exec(struct opts *o, int argc, char **argv)
 	 * not part of the key; a closed one is no input at all. */
 	int in_used = !isatty(STDIN_FILENO) && fcntl(STDIN_FILENO, F_GETFD) >= 0;
 	struct sbuf in = { 0 }, out = { 0 }, err = { 0 };
-	if (in_used && slurp(STDIN_FILENO, &in) < 0)
+	if (in_used && sbuf_read_fd(&in, STDIN_FILENO) < 0)
 		rota_err(EXIT_IO, "standard input");
 	char key[40];
 	exec_key(cmd, &in, in_used, &s, key);

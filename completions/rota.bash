@@ -18,6 +18,23 @@ _rota_files()
 	fi
 }
 
+# The options in $1 for a word that starts with "-", else files, unless the
+# line has --db: a tool that reads the store takes no files.
+_rota_options_or_files()
+{
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$1" -- "$cur"))
+		return
+	fi
+	local w
+	for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+		case $w in
+		-d|--db) return;;
+		esac
+	done
+	_rota_files
+}
+
 # rota-import(1)
 _rota_import()
 {
@@ -81,18 +98,7 @@ _rota_solve()
 	-h|--help|--version)
 		return;;
 	esac
-	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
-		return
-	fi
-	# --db reads the store, not files.
-	local w
-	for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
-		case $w in
-		-d|--db) return;;
-		esac
-	done
-	_rota_files
+	_rota_options_or_files "$opts"
 }
 
 # rota-check-acgme(1)
@@ -200,18 +206,7 @@ _rota_check_acgme()
 	-h|--help|--version)
 		return;;
 	esac
-	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
-		return
-	fi
-	# --db reads the store, not files.
-	local w
-	for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
-		case $w in
-		-d|--db) return;;
-		esac
-	done
-	_rota_files
+	_rota_options_or_files "$opts"
 }
 
 # rota-cache(1)

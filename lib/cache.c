@@ -525,10 +525,11 @@ merge_usage(struct cache *c, int *fd)
 	if (*fd < 0)
 		return -1;
 	struct sbuf b = { 0 };
-	char chunk[65536];
-	ssize_t got;
-	while ((got = read(*fd, chunk, sizeof chunk)) > 0)
-		sbuf_add(&b, chunk, (size_t)got);
+	if (sbuf_read_fd(&b, *fd) < 0) {	/* not merged, so not emptied either */
+		seterr(c, "%s-usage: %s", c->path, strerror(errno));
+		sbuf_free(&b);
+		return -1;
+	}
 	const char *f[7], *p = b.s, *end = b.s + b.len;
 	int rc = 0;
 	while (rc == 0 && p && p < end) {

@@ -143,6 +143,23 @@ sbuf_addf(struct sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+int
+sbuf_read_fd(struct sbuf *b, int fd)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n == 0)
+			return 0;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		sbuf_add(b, buf, (size_t)n);
+	}
+}
+
 void
 sbuf_reset(struct sbuf *b)
 {

@@ -75,6 +75,9 @@ void sbuf_adds(struct sbuf *b, const char *s);
 void sbuf_addc(struct sbuf *b, char c);
 void sbuf_addf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_reset(struct sbuf *b);
+/* Appends all that can be read from fd until its end: 0, or -1 on a read
+ * error (errno set). */
+int sbuf_read_fd(struct sbuf *b, int fd);
 void sbuf_free(struct sbuf *b);
 
 /* Offset of the first byte that is not valid UTF-8, or -1 if all valid. */

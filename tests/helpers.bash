@@ -200,3 +200,19 @@ start_holder() {
 	done
 	[ -e locked ]
 }
+
+# wait_for FILE: until FILE exists (5 s at most).
+wait_for() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.01
+	done
+	echo "wait_for: $1 never appeared" >&2
+	return 1
+}
+
+# ms: milliseconds since the epoch.
+ms() {
+	echo $(($(date +%s%N) / 1000000))
+}

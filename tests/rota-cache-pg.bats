@@ -23,21 +23,6 @@ setup() {
 	PGC="host=$PGDIR user=rota dbname=rota"
 }
 
-# wait_for FILE: until FILE exists (5 s at most).
-wait_for() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.01
-	done
-	echo "wait_for: $1 never appeared" >&2
-	return 1
-}
-
-ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
 # advisory_locks: the advisory locks the server holds now.
 advisory_locks() {
 	psql -X -q -A -t -h "$PGDIR" -U rota -d rota \

@@ -8,6 +8,7 @@
 #include "acgme.h"
 #include "rtime.h"
 #include "tap.h"
+
 #include "tz.h"
 
 #define HOUR 3600LL
@@ -60,27 +61,6 @@ on_warn(const struct acgme_rec *a, const struct acgme_rec *b, const char *person
 	warn_b = b->line;
 }
 
-static int64_t
-at(const char *s)
-{
-	int64_t t = 0;
-	int off;
-	const char *why;
-	if (rtime_parse_instant(s, strlen(s), &t, &off, &why) != 0)
-		tap_ok(0, "test bug: %s is not an instant (%s)", s, why);
-	return t;
-}
-
-static int64_t
-day(const char *s)
-{
-	int64_t d = 0;
-	const char *why;
-	if (rtime_parse_date(s, strlen(s), &d, &why) != 0)
-		tap_ok(0, "test bug: %s is not a date (%s)", s, why);
-	return d;
-}
-
 static void
 clear(void)
 {
@@ -100,7 +80,7 @@ add_at(int kind, int64_t a, int64_t b)
 static struct acgme_rec *
 add(int kind, const char *a, const char *b)
 {
-	return add_at(kind, at(a), at(b));
+	return add_at(kind, tap_instant(a), tap_instant(b));
 }
 
 /* Records of one kind, clock seconds after midnight UTC for len seconds,
@@ -109,7 +89,7 @@ add(int kind, const char *a, const char *b)
 static void
 daily(int kind, const char *from, int ndays, int64_t clock, int64_t len, const int *skip)
 {
-	int64_t d0 = day(from);
+	int64_t d0 = tap_date(from);
 	for (int i = 0; i < ndays; i++) {
 		int64_t y;
 		unsigned m, d;
@@ -167,7 +147,7 @@ static const struct seen *
 period(enum acgme_rule rule, const char *from)
 {
 	for (int i = 0; i < nfound; i++)
-		if (found[i].rule == rule && found[i].dates && found[i].from == day(from))
+		if (found[i].rule == rule && found[i].dates && found[i].from == tap_date(from))
 			return &found[i];
 	return NULL;
 }
@@ -247,7 +227,7 @@ test_80h(void)
 	/* A rotation granted 88 h: H ≤ 352 h in 28 days. */
 	clear();
 	daily(AK_CLINICAL, "2026-02-01", 22, 8 * HOUR, 16 * HOUR, NULL);
-	struct acgme_period rot = { .person = NULL, .from = day("2026-02-01"), .to = day("2026-02-28"),
+	struct acgme_period rot = { .person = NULL, .from = tap_date("2026-02-01"), .to = tap_date("2026-02-28"),
 		.weekly_limit = 88 };
 	struct acgme_opts o = opts(R(AR_80H));
 	o.periods = AP_FILE;
@@ -268,8 +248,8 @@ test_day_off(void)
 	/* February 2026 seen whole: E = 28, at least 4 days off. */
 	struct acgme_opts o = opts(R(AR_DAY_OFF));
 	o.have_from = o.have_to = 1;
-	o.from = day("2026-02-01");
-	o.to = day("2026-02-28");
+	o.from = tap_date("2026-02-01");
+	o.to = tap_date("2026-02-28");
 	static const int four[] = { 7, 14, 21, 28, 0 }, three[] = { 7, 14, 21, 0 };
 
 	clear();
@@ -303,7 +283,7 @@ test_day_off(void)
 	clear();
 	daily(AK_CLINICAL, "2026-02-01", 28, 8 * HOUR, 10 * HOUR, four);
 	for (int d = 7; d <= 28; d += 7)
-		add_at(AK_LEAVE, (day("2026-02-01") + d - 1) * DAY, (day("2026-02-01") + d) * DAY);
+		add_at(AK_LEAVE, (tap_date("2026-02-01") + d - 1) * DAY, (tap_date("2026-02-01") + d) * DAY);
 	run(&o);
 	expect(period(AR_DAY_OFF, "2026-02-01"), AS_VIOLATION, 0,
 		"day-off: four days of leave are no day off");
@@ -325,8 +305,8 @@ test_day_off(void)
 	 * --strict-day-off (7·4 < 30). */
 	o = opts(R(AR_DAY_OFF));
 	o.have_from = o.have_to = 1;
-	o.from = day("2026-04-01");
-	o.to = day("2026-04-30");
+	o.from = tap_date("2026-04-01");
+	o.to = tap_date("2026-04-30");
 	clear();
 	daily(AK_CLINICAL, "2026-04-01", 30, 8 * HOUR, 10 * HOUR, four);
 	run(&o);
@@ -420,14 +400,14 @@ test_14h_8h(void)
 	run_rules(r);
 	const struct seen *f = nth(AR_14H_POST_CALL, 0);
 	expect(f, AS_OK, 14, "14h: 14 h free after 24 h of call");
-	tap_ok(f && f->from == at("2026-02-03T08:00:00Z") && f->to == at("2026-02-03T22:00:00Z"),
+	tap_ok(f && f->from == tap_instant("2026-02-03T08:00:00Z") && f->to == tap_instant("2026-02-03T22:00:00Z"),
 		"  from the call's end to the next start");
 	expect(nth(AR_8H_BETWEEN, 0), AS_OK, 14, "8h: that gap is fine too");
 	rec[1].start--;
 	run_rules(r);
 	expect(nth(AR_14H_POST_CALL, 0), AS_VIOLATION, 14 - 1.0 / 3600, "14h: a second less");
 	tap_is_int(nof(AR_8H_BETWEEN), 0, "8h: not reported again for that gap");
-	rec[1].start = at("2026-02-03T12:00:00Z");
+	rec[1].start = tap_instant("2026-02-03T12:00:00Z");
 	run_rules(r);
 	expect(nth(AR_14H_POST_CALL, 0), AS_VIOLATION, 4, "14h: 4 h free");
 	tap_is_int(nof(AR_8H_BETWEEN), 0, "8h: not reported where 14h was");
@@ -477,14 +457,14 @@ test_14h_8h(void)
 	run_rules(r);
 	f = nth(AR_8H_BETWEEN, 0);
 	expect(f, AS_OK, 8, "8h: exactly 8 h");
-	tap_ok(f && f->from == at("2026-02-02T18:00:00Z") && f->to == at("2026-02-03T02:00:00Z"),
+	tap_ok(f && f->from == tap_instant("2026-02-02T18:00:00Z") && f->to == tap_instant("2026-02-03T02:00:00Z"),
 		"  between the two periods");
 	rec[1].start--;
 	run_rules(r);
 	expect(nth(AR_8H_BETWEEN, 0), AS_ADVISORY, 8 - 1.0 / 3600, "8h: a second less");
 	/* Called in from home call: not a period that needs the rest. */
 	rec[1].kind = AK_HOME_CALL_IN;
-	rec[1].start = at("2026-02-02T22:00:00Z");
+	rec[1].start = tap_instant("2026-02-02T22:00:00Z");
 	run_rules(r);
 	tap_is_int(nof(AR_8H_BETWEEN), 0, "8h: not before a period of home call called in");
 	add(AK_CLINICAL, "2026-02-03T10:00:00Z", "2026-02-03T11:00:00Z");
@@ -505,8 +485,8 @@ test_q3(void)
 	/* April 2026, 30 days: 10 calls is every third night exactly. */
 	clear();
 	for (int d = 1; d <= 28; d += 3)
-		add_at(AK_IN_HOUSE_CALL, (day("2026-04-01") + d - 1) * DAY + 17 * HOUR,
-			(day("2026-04-01") + d) * DAY + 8 * HOUR);
+		add_at(AK_IN_HOUSE_CALL, (tap_date("2026-04-01") + d - 1) * DAY + 17 * HOUR,
+			(tap_date("2026-04-01") + d) * DAY + 8 * HOUR);
 	run_rules(r);
 	expect(period(AR_Q3_CALL, "2026-04-01"), AS_OK, 10, "q3: 10 calls in 30 days");
 	add(AK_IN_HOUSE_CALL, "2026-04-30T17:00:00Z", "2026-04-30T23:00:00Z");
@@ -517,7 +497,7 @@ test_q3(void)
 	 * that do not touch are two. */
 	clear();
 	for (int d = 1; d <= 28; d += 3) {
-		int64_t d0 = day("2026-04-01") + d - 1;
+		int64_t d0 = tap_date("2026-04-01") + d - 1;
 		add_at(AK_IN_HOUSE_CALL, d0 * DAY + 17 * HOUR, (d0 + 1) * DAY);
 		add_at(AK_IN_HOUSE_CALL, (d0 + 1) * DAY, (d0 + 1) * DAY + 8 * HOUR);
 	}
@@ -534,8 +514,8 @@ test_q3(void)
 	o.tz = nyc;
 	clear();
 	for (int d = 1; d <= 30; d += 3)
-		add_at(AK_IN_HOUSE_CALL, (day("2026-04-01") + d) * DAY + 3 * HOUR,
-			(day("2026-04-01") + d) * DAY + 12 * HOUR);
+		add_at(AK_IN_HOUSE_CALL, (tap_date("2026-04-01") + d) * DAY + 3 * HOUR,
+			(tap_date("2026-04-01") + d) * DAY + 12 * HOUR);
 	add(AK_IN_HOUSE_CALL, "2026-04-30T23:00:00-04:00", "2026-05-01T08:00:00-04:00");
 	run(&o);
 	expect(period(AR_Q3_CALL, "2026-04-01"), AS_VIOLATION, 11, "q3: New York, 11 calls by local date");
@@ -546,8 +526,8 @@ test_q3(void)
 	/* Ten days of leave: E = 20, and 7 calls are too many (21 > 20). */
 	clear();
 	for (int d = 1; d <= 19; d += 3)
-		add_at(AK_IN_HOUSE_CALL, (day("2026-04-01") + d - 1) * DAY + 17 * HOUR,
-			(day("2026-04-01") + d) * DAY + 8 * HOUR);
+		add_at(AK_IN_HOUSE_CALL, (tap_date("2026-04-01") + d - 1) * DAY + 17 * HOUR,
+			(tap_date("2026-04-01") + d) * DAY + 8 * HOUR);
 	add(AK_LEAVE, "2026-04-21T00:00:00Z", "2026-05-01T00:00:00Z");
 	run_rules(r);
 	expect(period(AR_Q3_CALL, "2026-04-01"), AS_VIOLATION, 7, "q3: 7 calls in 20 eligible days");
@@ -565,7 +545,7 @@ test_pgy1(void)
 	run_rules(r);
 	const struct seen *f = nth(AR_PGY1_MOONLIGHTING, 0);
 	expect(f, AS_VIOLATION, NAN, "pgy1: a PGY-1 moonlighting");
-	tap_ok(f && f->from == at("2026-02-02T18:00:00Z") && f->to == at("2026-02-02T23:00:00Z"),
+	tap_ok(f && f->from == tap_instant("2026-02-02T18:00:00Z") && f->to == tap_instant("2026-02-02T23:00:00Z"),
 		"  the record's instants");
 	rec[0].pgy = 2;
 	run_rules(r);
@@ -582,7 +562,7 @@ test_pgy1(void)
 	add(AK_CLINICAL, "2026-02-10T08:00:00Z", "2026-02-10T18:00:00Z");
 	struct acgme_opts o = opts(r);
 	o.have_from = 1;
-	o.from = day("2026-02-03");
+	o.from = tap_date("2026-02-03");
 	run(&o);
 	tap_is_int(nof(AR_PGY1_MOONLIGHTING), 0, "pgy1: not before --from");
 }
@@ -599,7 +579,7 @@ test_nf6(void)
 	run_rules(r);
 	const struct seen *f = nth(AR_LEGACY_NF6, 0);
 	expect(f, AS_OK, 6, "nf6: 6 nights in a row");
-	tap_ok(f && f->dates && f->from == day("2026-02-02") && f->to == day("2026-02-07"),
+	tap_ok(f && f->dates && f->from == tap_date("2026-02-02") && f->to == tap_date("2026-02-07"),
 		"  2026-02-02..2026-02-07");
 	daily(AK_NIGHT_FLOAT, "2026-02-08", 1, 20 * HOUR, 12 * HOUR, NULL);
 	run_rules(r);
@@ -627,7 +607,7 @@ test_nf6(void)
 	run(&o);
 	f = nth(AR_LEGACY_NF6, 0);
 	expect(f, AS_VIOLATION, 7, "nf6: New York, 7 nights from 21:00 local");
-	tap_ok(f && f->from == day("2026-02-02") && f->to == day("2026-02-08"),
+	tap_ok(f && f->from == tap_date("2026-02-02") && f->to == tap_date("2026-02-08"),
 		"  2026-02-02..2026-02-08 by local date");
 }
 
@@ -688,15 +668,15 @@ test_periods(void)
 	daily(AK_CLINICAL, "2026-02-01", 20, 8 * HOUR, 10 * HOUR, NULL);
 	struct acgme_opts o = opts(R(AR_80H));
 	o.periods = AP_BLOCKS;
-	o.anchor = day("2026-01-05");
+	o.anchor = tap_date("2026-01-05");
 	run(&o);
 	tap_is_int(counts.periods, 2, "blocks: two 28-day blocks hold data");
 	const struct seen *f = period(AR_80H, "2026-01-05");
-	tap_ok(f && f->to == day("2026-02-01"), "  2026-01-05..2026-02-01");
+	tap_ok(f && f->to == tap_date("2026-02-01"), "  2026-01-05..2026-02-01");
 	f = period(AR_80H, "2026-02-02");
 	expect(f, AS_OK, 19 * 10 * 7 / 28.0, "blocks: 190 h from 2026-02-02");
 	/* An anchor after the data: blocks reach back to it. */
-	o.anchor = day("2026-03-02");
+	o.anchor = tap_date("2026-03-02");
 	run(&o);
 	tap_ok(period(AR_80H, "2026-01-05") && period(AR_80H, "2026-02-02"),
 		"blocks: an anchor after the data counts back in steps of 28 days");
@@ -714,8 +694,8 @@ test_periods(void)
 
 	/* A rotation of another person is not this person's period. */
 	struct acgme_period rot[2] = {
-		{ .person = "r08", .from = day("2026-02-01"), .to = day("2026-02-28"), .weekly_limit = 80 },
-		{ .person = "r07", .from = day("2026-02-15"), .to = day("2026-03-14"), .weekly_limit = 80 },
+		{ .person = "r08", .from = tap_date("2026-02-01"), .to = tap_date("2026-02-28"), .weekly_limit = 80 },
+		{ .person = "r07", .from = tap_date("2026-02-15"), .to = tap_date("2026-03-14"), .weekly_limit = 80 },
 	};
 	o = opts(R(AR_80H));
 	o.periods = AP_FILE;
@@ -744,8 +724,8 @@ test_dst_leave(void)
 	struct acgme_opts o = opts(R(AR_Q3_CALL) | R(AR_DAY_OFF));
 	o.tz = nyc;
 	o.have_from = o.have_to = 1;
-	o.from = day("2026-03-01");
-	o.to = day("2026-03-31");
+	o.from = tap_date("2026-03-01");
+	o.to = tap_date("2026-03-31");
 	clear();
 	add(AK_IN_HOUSE_CALL, "2026-03-02T17:00:00-05:00", "2026-03-03T08:00:00-05:00");
 	add(AK_LEAVE, "2026-03-08T00:00:00-05:00", "2026-03-09T00:00:00-04:00");

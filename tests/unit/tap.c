@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rtime.h"
+
 static int count, failed;
 
 static int
@@ -51,4 +53,25 @@ tap_done(void)
 	printf("1..%d\n", count);
 	fflush(stdout);
 	return failed ? 1 : 0;
+}
+
+long long
+tap_instant(const char *s)
+{
+	int64_t t = 0;
+	int off;
+	const char *why;
+	if (rtime_parse_instant(s, strlen(s), &t, &off, &why) != 0)
+		tap_ok(0, "test bug: %s is not an instant (%s)", s, why);
+	return t;
+}
+
+long long
+tap_date(const char *s)
+{
+	int64_t d = 0;
+	const char *why;
+	if (rtime_parse_date(s, strlen(s), &d, &why) != 0)
+		tap_ok(0, "test bug: %s is not a date (%s)", s, why);
+	return d;
 }

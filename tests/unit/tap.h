@@ -5,6 +5,10 @@
 int tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int tap_is_str(const char *got, const char *want, const char *name);
 int tap_is_int(long long got, long long want, const char *name);
+/* A test's own RFC 3339 instant (UTC seconds) or date (days since
+ * 1970-01-01); one that does not parse is a failed test, not a crash. */
+long long tap_instant(const char *s);
+long long tap_date(const char *s);
 /* Prints the plan and returns the exit status: 0 when everything passed. */
 int tap_done(void);
 

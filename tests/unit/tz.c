@@ -10,32 +10,11 @@
 
 #include "rtime.h"
 #include "tap.h"
+
 #include "tz.h"
 
 #define HOUR 3600LL
 #define DAY 86400LL
-
-/* An RFC 3339 instant, written with its offset. */
-static int64_t
-at(const char *s)
-{
-	int64_t t = 0;
-	int off;
-	const char *why;
-	if (rtime_parse_instant(s, strlen(s), &t, &off, &why) != 0)
-		tap_ok(0, "test bug: %s is not an instant (%s)", s, why);
-	return t;
-}
-
-static int64_t
-day(const char *s)
-{
-	int64_t d = 0;
-	const char *why;
-	if (rtime_parse_date(s, strlen(s), &d, &why) != 0)
-		tap_ok(0, "test bug: %s is not a date (%s)", s, why);
-	return d;
-}
 
 /* A local wall-clock time "YYYY-MM-DDTHH:MM:SS" as seconds since 1970-01-01
  * on the wall clock, the form tz_from_local takes. */
@@ -44,7 +23,7 @@ wall(const char *s)
 {
 	char z[32];
 	snprintf(z, sizeof z, "%sZ", s);
-	return at(z);
+	return tap_instant(z);
 }
 
 static struct tz *
@@ -62,13 +41,13 @@ static void
 instant(const struct tz *z, const char *utc, int off, const char *want)
 {
 	char buf[32], name[160];
-	int64_t t = at(utc);
+	int64_t t = tap_instant(utc);
 	snprintf(name, sizeof name, "%s: offset at %s", tz_name(z), utc);
 	tap_is_int(tz_offset(z, t), off, name);
 	tz_format(z, t, buf);
 	snprintf(name, sizeof name, "%s: %s formats as %s", tz_name(z), utc, want);
 	tap_is_str(buf, want, name);
-	tap_is_int(at(buf), t, "  and reads back as the same instant");
+	tap_is_int(tap_instant(buf), t, "  and reads back as the same instant");
 }
 
 /* Where local day d begins, and how long it lasts. */
@@ -76,15 +55,15 @@ static void
 day_start(const struct tz *z, const char *d, const char *want, int64_t len)
 {
 	char name[160];
-	int64_t s = tz_day_start(z, day(d));
+	int64_t s = tz_day_start(z, tap_date(d));
 	snprintf(name, sizeof name, "%s: %s begins at %s", tz_name(z), d, want);
-	tap_is_int(s, at(want), name);
+	tap_is_int(s, tap_instant(want), name);
 	snprintf(name, sizeof name, "%s: %s lasts %lld s", tz_name(z), d, (long long)len);
-	tap_is_int(tz_day_start(z, day(d) + 1) - s, len, name);
+	tap_is_int(tz_day_start(z, tap_date(d) + 1) - s, len, name);
 	snprintf(name, sizeof name, "%s: the day of %s's first second is %s", tz_name(z), want, d);
-	tap_is_int(tz_local_day(z, s), day(d), name);
+	tap_is_int(tz_local_day(z, s), tap_date(d), name);
 	snprintf(name, sizeof name, "%s: the second before it is the day before", tz_name(z));
-	tap_is_int(tz_local_day(z, s - 1), day(d) - 1, name);
+	tap_is_int(tz_local_day(z, s - 1), tap_date(d) - 1, name);
 }
 
 static void
@@ -92,7 +71,7 @@ local_day(const struct tz *z, const char *utc, const char *d)
 {
 	char name[160];
 	snprintf(name, sizeof name, "%s: %s falls on %s", tz_name(z), utc, d);
-	tap_is_int(tz_local_day(z, at(utc)), day(d), name);
+	tap_is_int(tz_local_day(z, tap_instant(utc)), tap_date(d), name);
 }
 
 /* tz_from_local: want_rc 0 with the instant utc, -1 or -2 without. */
@@ -106,7 +85,7 @@ from_local(const struct tz *z, const char *local, int want_rc, const char *utc)
 	snprintf(name, sizeof name, "%s: %s %s%s%s", tz_name(z), local, what[want_rc + 2],
 		utc ? " " : "", utc ? utc : "");
 	if (want_rc == 0)
-		tap_ok(rc == 0 && t == at(utc), "%s", name);
+		tap_ok(rc == 0 && t == tap_instant(utc), "%s", name);
 	else
 		tap_ok(rc == want_rc, "%s (rc %d)", name, rc);
 }
@@ -367,9 +346,9 @@ main(void)
 		/* Local mean time before 1883 was 4:56:02 behind UTC: RFC 3339
 		 * has no seconds in offsets, but the instant must survive. */
 		char buf[32];
-		tz_format(z, at("1850-01-01T12:00:00Z"), buf);
-		tap_is_int(at(buf), at("1850-01-01T12:00:00Z"), "1850 in local mean time reads back");
-		tap_is_int(tz_offset(z, at("1850-01-01T12:00:00Z")), -17762, "  at -4:56:02");
+		tz_format(z, tap_instant("1850-01-01T12:00:00Z"), buf);
+		tap_is_int(tap_instant(buf), tap_instant("1850-01-01T12:00:00Z"), "1850 in local mean time reads back");
+		tap_is_int(tz_offset(z, tap_instant("1850-01-01T12:00:00Z")), -17762, "  at -4:56:02");
 		consistent(z, 2024);
 		tz_free(z);
 	}
