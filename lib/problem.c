@@ -11,25 +11,18 @@
 #include "rtime.h"
 #include "util.h"
 
-/* A record kept until every record is in, with where it came from. */
-struct held {
-	cJSON *obj;	/* a copy */
-	const char *file;
-	long line;
-	char *key;	/* its natural key */
-};
 
 /* The records of one type, one per natural key: as in a store, a later
  * record with the key of an earlier one replaces it whole. */
 struct heap {
-	struct held *v;
+	struct problem_held *v;
 	size_t n, cap;
 	size_t *slot;	/* open addressing over key hashes: index + 1, 0 empty */
 	size_t nslot;
 };
 
 struct problem_builder {
-	struct heap horizon, person, activity, limit, absence, request, cover;
+	struct heap horizon, person, site, activity, limit, absence, request, cover, assignment;
 };
 
 static char *
@@ -66,9 +59,9 @@ hold(struct heap *h, const struct rec *r, const char *file, long line)
 	}
 	char *key = natural_key(r);
 	size_t *slot = find_slot(h, key);
-	struct held now = { cJSON_Duplicate(r->obj, 1), file, line, key };
+	struct problem_held now = { cJSON_Duplicate(r->obj, 1), file, line, key };
 	if (*slot) {
-		struct held *old = &h->v[*slot - 1];
+		struct problem_held *old = &h->v[*slot - 1];
 		cJSON_Delete(old->obj);
 		free(old->key);
 		*old = now;
@@ -82,8 +75,6 @@ hold(struct heap *h, const struct rec *r, const char *file, long line)
 	*slot = h->n;
 }
 
-static int fail(struct problem_error *e, const struct held *h, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 struct problem_builder *
 problem_builder_new(void)
@@ -91,35 +82,41 @@ problem_builder_new(void)
 	return xcalloc(1, sizeof(struct problem_builder));
 }
 
+/* Where records of a kind are kept; NULL for kinds no model uses. */
+static struct heap *
+heap_of(struct problem_builder *b, enum rec_kind kind)
+{
+	switch (kind) {
+	case RK_HORIZON: return &b->horizon;
+	case RK_PERSON: return &b->person;
+	case RK_SITE: return &b->site;
+	case RK_ACTIVITY: return &b->activity;
+	case RK_LIMIT: return &b->limit;
+	case RK_ABSENCE: return &b->absence;
+	case RK_REQUEST: return &b->request;
+	case RK_COVER: return &b->cover;
+	case RK_ASSIGNMENT: return &b->assignment;
+	default: return NULL;
+	}
+}
+
 int
 problem_builder_add(struct problem_builder *b, const struct rec *r, const char *file, long line,
 	struct problem_error *e)
 {
-	struct heap *h;
-	switch (r->rt->kind) {
-	case RK_HORIZON: h = &b->horizon; break;
-	case RK_PERSON: h = &b->person; break;
-	case RK_ACTIVITY: h = &b->activity; break;
-	case RK_LIMIT: h = &b->limit; break;
-	case RK_ABSENCE: h = &b->absence; break;
-	case RK_REQUEST: h = &b->request; break;
-	case RK_COVER: h = &b->cover; break;
-	default: return 0;
-	}
-	if (r->rt->kind == RK_COVER) {
-		/* Hard bounds on cover are for residency programmes (issue of
-		 * rota-solve's part 2); refusing them beats ignoring them. */
-		for (int i = 0; i < r->rt->nfields; i++) {
-			const char *f = r->rt->fields[i].name;
-			if (r->f[i] && (strcmp(f, "min") == 0 || strcmp(f, "max") == 0)) {
-				struct held at = { NULL, file, line, NULL };
-				return fail(e, &at, f, "hard cover bounds are not supported by "
-						     "rota-solve yet; give want and weights");
-			}
-		}
-	}
-	hold(h, r, file, line);
+	(void)e;
+	struct heap *h = heap_of(b, r->rt->kind);
+	if (h)
+		hold(h, r, file, line);
 	return 0;
+}
+
+const struct problem_held *
+problem_builder_held(struct problem_builder *b, enum rec_kind kind, size_t *n)
+{
+	struct heap *h = heap_of(b, kind);
+	*n = h ? h->n : 0;
+	return h ? h->v : NULL;
 }
 
 static void
@@ -145,6 +142,8 @@ problem_builder_free(struct problem_builder *b)
 	heap_free(&b->absence);
 	heap_free(&b->request);
 	heap_free(&b->cover);
+	heap_free(&b->site);
+	heap_free(&b->assignment);
 	free(b);
 }
 
@@ -180,8 +179,8 @@ problem_free(struct problem *p)
 	free(p);
 }
 
-static int
-fail(struct problem_error *e, const struct held *h, const char *field, const char *fmt, ...)
+int
+problem_fail(struct problem_error *e, const struct problem_held *h, const char *field, const char *fmt, ...)
 {
 	e->file = h ? h->file : NULL;
 	e->line = h ? h->line : 0;
@@ -193,15 +192,15 @@ fail(struct problem_error *e, const struct held *h, const char *field, const cha
 	return -1;
 }
 
-static const char *
-str(const struct held *h, const char *name)
+const char *
+held_str(const struct problem_held *h, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h->obj, name);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int
-num(const struct held *h, const char *name, int dflt)
+int
+held_int(const struct problem_held *h, const char *name, int dflt)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h->obj, name);
 	return cJSON_IsNumber(v) ? (int)v->valuedouble : dflt;
@@ -227,43 +226,43 @@ problem_type_index(const struct problem *p, const char *id)
 
 /* The day index of a date field, which must lie in the horizon. */
 static int
-day_of(const struct problem *p, const struct held *h, const char *field, int *day,
+day_of(const struct problem *p, const struct problem_held *h, const char *field, int *day,
 	struct problem_error *e)
 {
 	int64_t d;
-	const char *why, *s = str(h, field);
+	const char *why, *s = held_str(h, field);
 	if (s == NULL || rtime_parse_date(s, strlen(s), &d, &why))
-		return fail(e, h, field, "missing");
+		return problem_fail(e, h, field, "missing");
 	if (d < p->start || d >= p->start + p->ndays) {
 		char first[11], last[11];
 		rtime_format_date(p->start, first);
 		rtime_format_date(p->start + p->ndays - 1, last);
-		return fail(e, h, field, "%s is outside the horizon (%s to %s)", s, first, last);
+		return problem_fail(e, h, field, "%s is outside the horizon (%s to %s)", s, first, last);
 	}
 	*day = (int)(d - p->start);
 	return 0;
 }
 
 static int
-person_of(const struct problem *p, const struct held *h, int *s, struct problem_error *e)
+person_of(const struct problem *p, const struct problem_held *h, int *s, struct problem_error *e)
 {
-	const char *id = str(h, "person");
+	const char *id = held_str(h, "person");
 	if ((*s = problem_staff_index(p, id)) < 0)
-		return fail(e, h, "person", "\"%s\" is not a person of the problem", id);
+		return problem_fail(e, h, "person", "\"%s\" is not a person of the problem", id);
 	return 0;
 }
 
 /* An activity id, or "*" (any work: ntypes) where any is allowed. */
 static int
-type_of(const struct problem *p, const struct held *h, int any_ok, int *t, struct problem_error *e)
+type_of(const struct problem *p, const struct problem_held *h, int any_ok, int *t, struct problem_error *e)
 {
-	const char *id = str(h, "activity");
+	const char *id = held_str(h, "activity");
 	if (any_ok && strcmp(id, "*") == 0) {
 		*t = p->ntypes;
 		return 0;
 	}
 	if ((*t = problem_type_index(p, id)) < 0)
-		return fail(e, h, "activity", "\"%s\" is not an activity of the problem", id);
+		return problem_fail(e, h, "activity", "\"%s\" is not an activity of the problem", id);
 	return 0;
 }
 
@@ -271,16 +270,16 @@ static int
 build_horizon(struct problem *p, struct problem_builder *b, struct problem_error *e)
 {
 	if (b->horizon.n != 1)
-		return fail(e, b->horizon.n ? &b->horizon.v[1] : NULL, "",
+		return problem_fail(e, b->horizon.n ? &b->horizon.v[1] : NULL, "",
 			b->horizon.n ? "a problem has one horizon; this is a second"
 				     : "no horizon record: a problem needs one");
-	const struct held *h = &b->horizon.v[0];
-	const char *why, *s = str(h, "start");
+	const struct problem_held *h = &b->horizon.v[0];
+	const char *why, *s = held_str(h, "start");
 	rtime_parse_date(s, strlen(s), &p->start, &why);
-	p->ndays = num(h, "days", 0);
+	p->ndays = held_int(h, "days", 0);
 	const cJSON *slots = cJSON_GetObjectItemCaseSensitive(h->obj, "slots");
 	if (cJSON_GetArraySize(slots) != 1)
-		return fail(e, h, "slots", "rota-solve schedules one slot a day for now; "
+		return problem_fail(e, h, "slots", "rota-solve schedules one slot a day for now; "
 					  "this horizon has %d", cJSON_GetArraySize(slots));
 	p->slot = xstrdup(slots->child->valuestring);
 	p->weekend = xmalloc((size_t)p->ndays * sizeof *p->weekend);
@@ -300,23 +299,23 @@ build_types(struct problem *p, struct problem_builder *b, struct problem_error *
 {
 	int T = p->ntypes = (int)b->activity.n;
 	if (T == 0)
-		return fail(e, NULL, "", "no activity records: a problem needs at least one");
+		return problem_fail(e, NULL, "", "no activity records: a problem needs at least one");
 	p->type = xcalloc((size_t)T, sizeof *p->type);
 	p->minutes = xcalloc((size_t)T, sizeof *p->minutes);
 	p->forbid = xcalloc((size_t)T * (size_t)T, 1);
 	for (int t = 0; t < T; t++) {
-		const struct held *h = &b->activity.v[t];
-		p->type[t] = xstrdup(str(h, "id"));	/* unique: one record per key */
-		if ((p->minutes[t] = num(h, "minutes", -1)) < 0)
-			return fail(e, h, "minutes", "missing: rota-solve needs each activity's length");
+		const struct problem_held *h = &b->activity.v[t];
+		p->type[t] = xstrdup(held_str(h, "id"));	/* unique: one record per key */
+		if ((p->minutes[t] = held_int(h, "minutes", -1)) < 0)
+			return problem_fail(e, h, "minutes", "missing: rota-solve needs each activity's length");
 	}
 	for (int t = 0; t < T; t++) {
-		const struct held *h = &b->activity.v[t];
+		const struct problem_held *h = &b->activity.v[t];
 		const cJSON *nf = cJSON_GetObjectItemCaseSensitive(h->obj, "not_followed_by");
 		for (const cJSON *c = nf ? nf->child : NULL; c; c = c->next) {
 			int u = problem_type_index(p, c->valuestring);
 			if (u < 0)
-				return fail(e, h, "not_followed_by", "\"%s\" is not an activity of the problem",
+				return problem_fail(e, h, "not_followed_by", "\"%s\" is not an activity of the problem",
 					c->valuestring);
 			p->forbid[t * T + u] = 1;
 		}
@@ -329,10 +328,10 @@ build_staff(struct problem *p, struct problem_builder *b, struct problem_error *
 {
 	int S = p->nstaff = (int)b->person.n, T = p->ntypes;
 	if (S == 0)
-		return fail(e, NULL, "", "no person records: a problem needs at least one");
+		return problem_fail(e, NULL, "", "no person records: a problem needs at least one");
 	p->staff = xcalloc((size_t)S, sizeof *p->staff);
 	for (int s = 0; s < S; s++)	/* unique: one record per key */
-		p->staff[s] = xstrdup(str(&b->person.v[s], "id"));
+		p->staff[s] = xstrdup(held_str(&b->person.v[s], "id"));
 	p->max_shifts = xmalloc((size_t)S * (size_t)T * sizeof(int));
 	p->min_shifts = xcalloc((size_t)S * (size_t)T, sizeof(int));
 	int **lims[] = { &p->max_minutes, &p->min_minutes, &p->max_consec, &p->min_consec,
@@ -350,8 +349,8 @@ build_staff(struct problem *p, struct problem_builder *b, struct problem_error *
 	/* Limits for everyone first, then each person's own over them. */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < b->limit.n; i++) {
-			const struct held *h = &b->limit.v[i];
-			const char *who = str(h, "person");
+			const struct problem_held *h = &b->limit.v[i];
+			const char *who = held_str(h, "person");
 			int all = strcmp(who, "*") == 0, s0 = 0, s1 = S;
 			if (all != (pass == 0))
 				continue;
@@ -361,7 +360,7 @@ build_staff(struct problem *p, struct problem_builder *b, struct problem_error *
 				s1 = s0 + 1;
 			}
 			for (int k = 0; k < 6; k++) {
-				int v = num(h, names[k], -1);
+				int v = held_int(h, names[k], -1);
 				for (int s = s0; v >= 0 && s < s1; s++)
 					(*lims[k])[s] = v;
 			}
@@ -371,7 +370,7 @@ build_staff(struct problem *p, struct problem_builder *b, struct problem_error *
 				for (const cJSON *m = o ? o->child : NULL; m; m = m->next) {
 					int t = problem_type_index(p, m->string);
 					if (t < 0)
-						return fail(e, h, counts[c], "\"%s\" is not an activity of the problem",
+						return problem_fail(e, h, counts[c], "\"%s\" is not an activity of the problem",
 							m->string);
 					for (int s = s0; s < s1; s++)
 						(c ? p->min_shifts : p->max_shifts)[s * T + t] = (int)m->valuedouble;
@@ -387,15 +386,15 @@ build_wishes(struct problem *p, struct problem_builder *b, struct problem_error 
 	int S = p->nstaff, D = p->ndays, T = p->ntypes;
 	p->day_off = xcalloc((size_t)S * (size_t)D, 1);
 	for (size_t i = 0; i < b->absence.n; i++) {
-		const struct held *h = &b->absence.v[i];
+		const struct problem_held *h = &b->absence.v[i];
 		int s, from, to;
 		int64_t df, dt;
 		const char *why;
 		if (person_of(p, h, &s, e))
 			return -1;
 		/* An absence may reach outside the horizon: the days inside count. */
-		rtime_parse_date(str(h, "from"), 10, &df, &why);
-		rtime_parse_date(str(h, "to"), 10, &dt, &why);
+		rtime_parse_date(held_str(h, "from"), 10, &df, &why);
+		rtime_parse_date(held_str(h, "to"), 10, &dt, &why);
 		from = df < p->start ? 0 : df - p->start >= D ? D : (int)(df - p->start);
 		to = dt >= p->start + D ? D - 1 : dt < p->start ? -1 : (int)(dt - p->start);
 		for (int d = from; d <= to; d++)
@@ -405,24 +404,31 @@ build_wishes(struct problem *p, struct problem_builder *b, struct problem_error 
 	p->on_w = xcalloc(cells, sizeof(int));
 	p->off_w = xcalloc(cells, sizeof(int));
 	for (size_t i = 0; i < b->request.n; i++) {
-		const struct held *h = &b->request.v[i];
+		const struct problem_held *h = &b->request.v[i];
 		int s, d, t;
 		if (person_of(p, h, &s, e) || day_of(p, h, "date", &d, e) || type_of(p, h, 1, &t, e))
 			return -1;
-		int *w = strcmp(str(h, "want"), "on") == 0 ? p->on_w : p->off_w;
-		w[((size_t)s * D + d) * (T + 1) + t] += num(h, "weight", 1);
+		int *w = strcmp(held_str(h, "want"), "on") == 0 ? p->on_w : p->off_w;
+		w[((size_t)s * D + d) * (T + 1) + t] += held_int(h, "weight", 1);
 	}
 	p->want = xcalloc((size_t)D * (size_t)T, sizeof(int));
 	p->under_w = xcalloc((size_t)D * (size_t)T, sizeof(int));
 	p->over_w = xcalloc((size_t)D * (size_t)T, sizeof(int));
 	for (size_t i = 0; i < b->cover.n; i++) {
-		const struct held *h = &b->cover.v[i];
+		const struct problem_held *h = &b->cover.v[i];
 		int d, t;
 		if (day_of(p, h, "date", &d, e) || type_of(p, h, 0, &t, e))
 			return -1;
-		p->want[d * T + t] = num(h, "want", 0);
-		p->under_w[d * T + t] = num(h, "weight_under", 1);
-		p->over_w[d * T + t] = num(h, "weight_over", 1);
+		/* Hard bounds on cover are for residency programmes (their
+		 * horizons have several slots); refusing them beats ignoring. */
+		static const char *const bounds[] = { "min", "max" };
+		for (int k = 0; k < 2; k++)
+			if (cJSON_GetObjectItemCaseSensitive(h->obj, bounds[k]))
+				return problem_fail(e, h, bounds[k], "hard cover bounds need a programme "
+					"(a horizon of several slots); give want and weights");
+		p->want[d * T + t] = held_int(h, "want", 0);
+		p->under_w[d * T + t] = held_int(h, "weight_under", 1);
+		p->over_w[d * T + t] = held_int(h, "weight_over", 1);
 	}
 	return 0;
 }

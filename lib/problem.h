@@ -49,6 +49,16 @@ struct problem_error {
 
 struct problem_builder;
 
+/* A record kept until every record is in, with where it came from: one
+ * per natural key, a later record replacing an earlier one whole, as in a
+ * store. */
+struct problem_held {
+	cJSON *obj;	/* a copy, defaults filled in */
+	const char *file;
+	long line;
+	char *key;	/* its natural key */
+};
+
 struct problem_builder *problem_builder_new(void);
 /* Adds one validated record, read from file at line (file must outlive
  * the builder); records may come in any order.  Types the model does not
@@ -59,7 +69,18 @@ int problem_builder_add(struct problem_builder *b, const struct rec *r, const ch
  * (field "" and a sentence) when the records do not make a problem. */
 struct problem *problem_build(struct problem_builder *b, struct problem_error *e);
 void problem_builder_free(struct problem_builder *b);
+/* The records of one kind gathered so far (for the programme model,
+ * lib/programme, which reads the same records). */
+const struct problem_held *problem_builder_held(struct problem_builder *b, enum rec_kind kind,
+	size_t *n);
 void problem_free(struct problem *p);
+
+/* A held record's string field, or NULL; its integer field, or dflt. */
+const char *held_str(const struct problem_held *h, const char *name);
+int held_int(const struct problem_held *h, const char *name, int dflt);
+/* Fills e for the record h (NULL: the problem as a whole) and returns -1. */
+int problem_fail(struct problem_error *e, const struct problem_held *h, const char *field,
+	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 int problem_staff_index(const struct problem *p, const char *id);
 int problem_type_index(const struct problem *p, const char *id);

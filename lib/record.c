@@ -45,6 +45,9 @@ static const struct rec_field person_f[] = {
 	ID("id", F_KEY | F_REQ), STR("name"), ENUM("role", 0, roles), INT("pgy", 0, 1, 10),
 	LIST("specialties", 0),
 };
+static const struct rec_field site_f[] = {
+	ID("id", F_KEY | F_REQ), STR("name"), INT("capacity", F_REQ, 0, 100000),
+};
 static const struct rec_field activity_f[] = {
 	ID("id", F_KEY | F_REQ), STR("name"), { "kind", FK_ENUM, 0, 0, 0, kinds, "clinical" },
 	ID("slot", F_REQ), CLOCK("start"), INT("minutes", 0, 1, 2880),
@@ -91,6 +94,7 @@ static const struct rec_field summary_f[] = { STR("tool") };
 #define TYPE(k, n, t, f) static const struct rec_type k##_t = { RK_##k, n, t, f, NFIELDS(f) }
 TYPE(HORIZON, "horizon", "horizons", horizon_f);
 TYPE(PERSON, "person", "people", person_f);
+TYPE(SITE, "site", "sites", site_f);
 TYPE(ACTIVITY, "activity", "activities", activity_f);
 TYPE(COVER, "cover", "covers", cover_f);
 TYPE(ABSENCE, "absence", "absences", absence_f);
@@ -102,7 +106,7 @@ TYPE(FINDING, "finding", "findings", finding_f);
 TYPE(SUMMARY, "summary", NULL, summary_f);
 
 const struct rec_type *const rec_types[RK_COUNT] = {
-	&HORIZON_t, &PERSON_t, &ACTIVITY_t, &COVER_t, &ABSENCE_t, &REQUEST_t,
+	&HORIZON_t, &PERSON_t, &SITE_t, &ACTIVITY_t, &COVER_t, &ABSENCE_t, &REQUEST_t,
 	&LIMIT_t, &ASSIGNMENT_t, &SHIFT_t, &FINDING_t, &SUMMARY_t,
 };
 

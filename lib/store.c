@@ -8,6 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 const char *
 store_spec(const char *spec)
 {
@@ -192,9 +195,10 @@ migrate(struct store *st)
 			version, STORE_SCHEMA_VERSION);
 		goto out;
 	}
-	if (version < 2) {
-		/* Version 1 lacked the shift table: CREATE … IF NOT EXISTS of
-		 * every table brings either version up to date. */
+	if (version < STORE_SCHEMA_VERSION) {
+		/* Version 1 lacked the shift table, version 2 the site table:
+		 * CREATE … IF NOT EXISTS of every table brings any version up
+		 * to date. */
 		for (int k = 0; k < RK_COUNT; k++)
 			if (rec_types[k]->table)
 				store_sql_create(&b, rec_types[k], pg);
@@ -205,7 +209,7 @@ migrate(struct store *st)
 			"REFERENCES rota_import (import_id) ON DELETE CASCADE, batch integer NOT NULL, "
 			"last_record bigint NOT NULL, nrows integer NOT NULL, committed text NOT NULL, "
 			"PRIMARY KEY (import_id, batch));\n"
-			"INSERT INTO rota_schema (version) VALUES (2);\n");
+			"INSERT INTO rota_schema (version) VALUES (" STR(STORE_SCHEMA_VERSION) ");\n");
 		if (st->ops->exec(st, b.s, 0, NULL))
 			goto out;
 	}
@@ -305,11 +309,19 @@ store_rollback(struct store *st)
 int store_put(struct store *st, const struct rec *r) { return st->ops->put(st, r); }
 int store_flush(struct store *st) { return st->ops->flush(st); }
 
+/* The schema version that brought a type's table: an older store is read
+ * as it is, without that table, until an import upgrades it. */
+static int
+table_since(const struct rec_type *rt)
+{
+	return rt->kind == RK_SITE ? 3 : rt->kind == RK_SHIFT ? 2 : 1;
+}
+
 int
 store_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *), void *arg)
 {
-	if (rt->kind == RK_SHIFT && st->version < 2)
-		return 0;	/* a version 1 store, read as it is: it has no shifts */
+	if (st->version < table_since(rt))
+		return 0;
 	return st->ops->each(st, rt, fn, arg);
 }
 
@@ -317,7 +329,7 @@ int
 store_count(struct store *st, const struct rec_type *rt, long long *n)
 {
 	char sql[128], *v = NULL;
-	if (rt->kind == RK_SHIFT && st->version < 2) {
+	if (st->version < table_since(rt)) {
 		*n = 0;
 		return 0;
 	}

@@ -9,7 +9,7 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 enum store_kind { STORE_SQLITE, STORE_PG };
 

@@ -123,11 +123,11 @@ sq() {
 	sqlite3 -batch "$@"
 }
 
-# list_of H P A C AB R L AS SH F: the --list output of a store holding that many
+# list_of H P S A C AB R L AS SH F: the --list output of a store holding that many
 # horizon, person, activity, cover, absence, request, limit, assignment and
 # finding records.
 list_of() {
-	local types=(horizon person activity cover absence request limit assignment shift finding) i=0 n
+	local types=(horizon person site activity cover absence request limit assignment shift finding) i=0 n
 	printf '%-12s %12s\n' TYPE RECORDS
 	for n in "$@"; do
 		printf '%-12s %12s\n' "${types[i++]}" "$n"

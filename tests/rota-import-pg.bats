@@ -58,6 +58,7 @@ log_count() {
 TYPE              RECORDS
 horizon                 1
 person                  8
+site                    0
 activity                1
 cover                  14
 absence                 8
@@ -68,7 +69,7 @@ shift                   0
 finding                 0
 EOF
 	assert_equal "$(pgq "$DB" "SELECT count(*) FROM requests WHERE want = 'off'")" 5
-	assert_equal "$(pgq "$DB" 'SELECT max(version) FROM rota_schema')" 2
+	assert_equal "$(pgq "$DB" 'SELECT max(version) FROM rota_schema')" 3
 }
 
 @test "PostgreSQL: --list and --dump create nothing in a database that is not a rota store" {
@@ -80,14 +81,14 @@ EOF
 	assert_equal "$(pgq "$DB" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
 	new_store "$PGC"
 	run -0 --separate-stderr rota-import --db "$PGC" --list
-	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0)"
+	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0 0)"
 }
 
 @test "PostgreSQL: import and --dump of every record type" {
 	run -0 --separate-stderr rota-import --db "$PGC" "$DATA/all-types.ndjson"
 	assert_stderr 'rota-import: 17 read, 16 loaded, 0 rejected, 1 skipped, 1 batch, N rows/s'
 	run -0 rota-import --db "$PGC" --list
-	assert_output "$(list_of 1 3 2 1 1 2 2 2 0 2)"
+	assert_output "$(list_of 1 3 0 2 1 1 2 2 2 0 2)"
 	run -0 --separate-stderr rota-import --db "$PGC" --dump
 	assert_output "$(cat "$DATA/all-types.dump.ndjson")"
 	run -0 --separate-stderr rota-import --db "$PGC" --dump --type assignment
@@ -245,7 +246,7 @@ EOF
 	assert_stderr_line 'rota-import: --atomic: 3 rows rejected; nothing loaded'
 	assert_summary '33 read, 0 loaded, 3 rejected, 0 batches'
 	run -0 rota-import --db "$PGC" --list
-	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0)"
+	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0 0)"
 	assert_equal "$(pgq "$DB" 'SELECT count(*) FROM rota_import')" 0
 
 	pg_newdb "${DB}b"
@@ -275,7 +276,7 @@ EOF
 EOF
 	rota-import -q --db "$PGC" change.ndjson
 	run -0 rota-import --db "$PGC" --list
-	assert_output "$(list_of 1 3 2 1 1 3 2 2 0 2)"
+	assert_output "$(list_of 1 3 0 2 1 1 3 2 2 0 2)"
 	run -0 rota-import --db "$PGC" --dump --type person
 	assert_line '{"type":"person","id":"r1","name":"Ada King","pgy":2}'
 	run -0 rota-import --db "$PGC" --dump --type request
@@ -400,10 +401,10 @@ rej.ndjson"
 
 @test "PostgreSQL: a store made by a newer rota exits 4" {
 	new_store "$PGC"
-	pgq "$DB" 'INSERT INTO rota_schema (version) VALUES (3)'
+	pgq "$DB" 'INSERT INTO rota_schema (version) VALUES (4)'
 	gen_people 1 >in.ndjson
 	run -4 --separate-stderr rota-import --db "$PGC" in.ndjson
-	assert_stderr "rota-import: $PGC: the store's schema is version 3, newer than this rota's (2)"
+	assert_stderr "rota-import: $PGC: the store's schema is version 4, newer than this rota's (3)"
 	run -4 --separate-stderr rota-import --db "$PGC" --list
 	assert_output ""
 	assert_equal "$(people_count)" 0
@@ -446,7 +447,7 @@ rej.ndjson"
 	wait $p2
 	wait $p3
 	run -0 rota-import --db "$PGC" --list
-	assert_output "$(list_of 1 511 3 15 9 28 10 2 0 2)"
+	assert_output "$(list_of 1 511 0 3 15 9 28 10 2 0 2)"
 }
 
 @test "PostgreSQL: standard output on a full disk exits 7" {

@@ -680,7 +680,7 @@ EOF
 		assert_stderr "$2
 rota-import: 0 read, 0 loaded, 0 rejected, 0 batches, N rows/s"
 		run -0 rota-import --db s.db --list
-		assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0)"
+		assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0 0)"
 	}
 	header_error 'id,name,slot,role\nx,y,AM,resident\n' \
 		'rota-import: in.csv: cannot tell the record type from the header (it fits more than one); use --type'
@@ -1074,7 +1074,7 @@ rej.ndjson"
 	run -7 --separate-stderr rota-import --db s.db --rejects /nonexistent/dir/rej.ndjson in.ndjson
 	assert_stderr 'rota-import: /nonexistent/dir/rej.ndjson: No such file or directory'
 	run -0 rota-import --db s.db --list
-	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0)"
+	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0 0)"
 }
 
 # ---- the SQLite store ------------------------------------------------------
@@ -1089,6 +1089,7 @@ rej.ndjson"
 TYPE              RECORDS
 horizon                 1
 person                  3
+site                    0
 activity                2
 cover                   1
 absence                 1
@@ -1127,40 +1128,51 @@ EOF
 	# An import of nothing makes an empty store.
 	new_store new.db
 	run -0 --separate-stderr rota-import --db new.db --list
-	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0)"
-	assert_equal "$(sq new.db 'SELECT max(version) FROM rota_schema')" 2
+	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0 0)"
+	assert_equal "$(sq new.db 'SELECT max(version) FROM rota_schema')" 3
 }
 
 @test "SQLite: a version 1 store is read as it is and upgraded by the next import" {
 	new_store v1.db
-	sq v1.db 'DROP TABLE shifts; DELETE FROM rota_schema; INSERT INTO rota_schema VALUES (1)'
+	sq v1.db 'DROP TABLE shifts; DROP TABLE sites; DELETE FROM rota_schema; INSERT INTO rota_schema VALUES (1)'
 	# Read: nothing created, the missing shift table reads as empty.
 	run -0 --separate-stderr rota-import --db v1.db --list
-	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0)"
+	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0 0)"
 	assert_equal "$(sq v1.db "SELECT count(*) FROM sqlite_master WHERE name = 'shifts'")" 0
 	# Written: the shift table comes, with the version.
 	printf '%s\n' '{"type":"shift","person":"r1","start":"2024-03-01T07:00:00Z","end":"2024-03-01T19:00:00Z","kind":"clinical"}' >s.ndjson
 	run -0 rota-import -q --db v1.db s.ndjson
-	assert_equal "$(sq v1.db 'SELECT max(version) FROM rota_schema')" 2
+	assert_equal "$(sq v1.db 'SELECT max(version) FROM rota_schema')" 3
 	run -0 --separate-stderr rota-import --db v1.db --list
-	assert_output "$(list_of 0 0 0 0 0 0 0 0 1 0)"
+	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 1 0)"
+}
+
+@test "SQLite: a version 2 store gains the site table with the next import" {
+	new_store v2.db
+	sq v2.db 'DROP TABLE sites; DELETE FROM rota_schema; INSERT INTO rota_schema VALUES (2)'
+	run -0 --separate-stderr rota-import --db v2.db --list
+	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0 0)"
+	printf '%s\n' '{"type":"site","id":"clinic","capacity":6}' >s.ndjson
+	run -0 rota-import -q --db v2.db s.ndjson
+	assert_equal "$(sq v2.db 'SELECT max(version) FROM rota_schema')" 3
+	assert_equal "$(sq v2.db 'SELECT id, capacity FROM sites')" 'clinic|6'
 }
 
 @test "SQLite: \$ROTA_DB names the store for --list and --dump; --db wins" {
 	rota-import -q --db env.db "$DATA/Instance1.txt"
 	run -0 env ROTA_DB=env.db rota-import --list
-	assert_output "$(list_of 1 8 1 14 8 26 8 0 0 0)"
+	assert_output "$(list_of 1 8 0 1 14 8 26 8 0 0 0)"
 	run -0 env ROTA_DB=env.db rota-import --dump --type horizon
 	assert_output '{"type":"horizon","id":"main","start":"2024-01-01","days":14,"slots":["DAY"]}'
 	new_store other.db
 	run -0 env ROTA_DB=env.db rota-import --db other.db --list
-	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0)"
+	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0 0)"
 	# An empty $ROTA_DB is ignored: ./rota.db.
 	rota-import -q --db rota.db "$DATA/all-types.ndjson"
 	run -0 env ROTA_DB= rota-import --list
-	assert_output "$(list_of 1 3 2 1 1 2 2 2 0 2)"
+	assert_output "$(list_of 1 3 0 2 1 1 2 2 2 0 2)"
 	run -0 rota-import --list
-	assert_output "$(list_of 1 3 2 1 1 2 2 2 0 2)"
+	assert_output "$(list_of 1 3 0 2 1 1 2 2 2 0 2)"
 	# $ROTA_DB does not make an import load into a store.
 	gen_people 2 >in.ndjson
 	run -0 --separate-stderr env ROTA_DB=env.db rota-import in.ndjson
@@ -1192,7 +1204,7 @@ EOF
 	run -0 --separate-stderr rota-import --db s.db "$DATA/Instance1.txt"
 	assert_summary '66 read, 66 loaded, 0 rejected, 1 batch'
 	run -0 rota-import --db s.db --list
-	assert_output "$(list_of 1 8 1 14 8 26 8 0 0 0)"
+	assert_output "$(list_of 1 8 0 1 14 8 26 8 0 0 0)"
 	assert_equal "$(sq s.db "SELECT count(*) FROM requests WHERE want = 'off'")" 5
 }
 
@@ -1201,7 +1213,7 @@ EOF
 	run -1 --separate-stderr rota-import --db s.db people.csv Instance1.txt all-types.ndjson
 	assert_summary '90 read, 87 loaded, 2 rejected, 1 skipped, 1 batch'
 	run -0 rota-import --db s.db --list
-	assert_output "$(list_of 1 13 3 15 9 28 10 2 0 2)"
+	assert_output "$(list_of 1 13 0 3 15 9 28 10 2 0 2)"
 }
 
 @test "SQLite: --batch-size sets the number of batches" {
@@ -1279,7 +1291,7 @@ rota-import: --atomic: 3 rows rejected; nothing loaded
 rota-import: 33 read, 0 loaded, 3 rejected, 0 batches, N rows/s
 EOF
 	run -0 rota-import --db a.db --list
-	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0)"
+	assert_output "$(list_of 0 0 0 0 0 0 0 0 0 0 0)"
 	assert_equal "$(sq a.db 'SELECT count(*) FROM rota_import')" 0
 
 	gen_people 25 >good.ndjson
@@ -1313,7 +1325,7 @@ EOF
 EOF
 	rota-import -q --db s.db change.ndjson
 	run -0 rota-import --db s.db --list
-	assert_output "$(list_of 1 3 2 1 1 3 2 2 0 2)"
+	assert_output "$(list_of 1 3 0 2 1 1 3 2 2 0 2)"
 	run -0 rota-import --db s.db --dump --type person
 	assert_line '{"type":"person","id":"r1","name":"Ada King","pgy":2}'
 	run -0 rota-import --db s.db --dump --type request
@@ -1490,7 +1502,7 @@ rota-import: 300000 read, $((300000 - n)) loaded, 0 rejected, $n skipped, 300 ba
 	wait $p2
 	wait $p3
 	run -0 rota-import --db s.db --list
-	assert_output "$(list_of 1 511 3 15 9 28 10 2 0 2)"
+	assert_output "$(list_of 1 511 0 3 15 9 28 10 2 0 2)"
 	# Again and again, as a race shows only now and then: each writer waits
 	# for the others (up to the busy timeout), none gives up at once.
 	local round i failed=0
@@ -1554,9 +1566,9 @@ rota-import: 300000 read, $((300000 - n)) loaded, 0 rejected, $n skipped, 300 ba
 	assert_equal "$(cat text.db)" 'not a database'
 	# A store made by a newer rota.
 	rota-import -q --db new.db in.ndjson
-	sq new.db 'INSERT INTO rota_schema (version) VALUES (3)'
+	sq new.db 'INSERT INTO rota_schema (version) VALUES (4)'
 	run -4 --separate-stderr rota-import --db new.db in.ndjson
-	assert_stderr "rota-import: new.db: the store's schema is version 3, newer than this rota's (2)"
+	assert_stderr "rota-import: new.db: the store's schema is version 4, newer than this rota's (3)"
 	run -4 --separate-stderr rota-import --db new.db --list
 	assert_output ""
 }

@@ -626,7 +626,7 @@ bad_problem() {
 		'{"type":"cover","date":"2026-01-04","slot":"DAY","activity":"E","want":1}'
 }
 
-@test "bad input: no horizon, or a horizon of two slots" {
+@test "bad input: no horizon; a horizon of two slots is a programme, and needs its times" {
 	problem
 	sed -i 1d problem.ndjson
 	run -3 --separate-stderr rota-solve -e problem.ndjson problem.ndjson
@@ -636,7 +636,7 @@ bad_problem() {
 	sed -i '1s/\["DAY"\]/["DAY","NIGHT"]/' problem.ndjson
 	run -3 --separate-stderr rota-solve -j 1 --moves 10000 problem.ndjson
 	assert_output ""
-	assert_stderr 'rota-solve: problem.ndjson:1: slots: rota-solve schedules one slot a day for now; this horizon has 2'
+	assert_stderr "rota-solve: problem.ndjson:2: start: missing: a programme's activity needs its start time"
 	printf '{"type":"horizon","start":"2026-01-05","days":7,"slots":["DAY"]}\n' >p.ndjson
 	run -3 --separate-stderr rota-solve -e p.ndjson p.ndjson
 	assert_stderr 'rota-solve: no activity records: a problem needs at least one'

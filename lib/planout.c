@@ -1,0 +1,232 @@
+/* planout.c: writing a programme's schedule as records, a grid, iCalendar. */
+#include "planout.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "acgme.h"
+#include "json.h"
+#include "rtime.h"
+
+void
+planout_record(struct sbuf *b, const struct programme *g, int p, int d, int s, int a, const char *change)
+{
+	const struct pg_activity *act = &g->act[a];
+	size_t c = pg_cell(g, p, d, s);
+	int64_t t = g->begins[(size_t)d * g->nacts + a];
+	char date[11], start[32], end[32];
+	rtime_format_date(g->start + d, date);
+	tz_format(g->tz, t, start);
+	tz_format(g->tz, t + (int64_t)act->minutes * 60, end);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "assignment");
+	cJSON_AddStringToObject(o, "person", g->person[p]);
+	cJSON_AddStringToObject(o, "date", date);
+	cJSON_AddStringToObject(o, "slot", g->slot[s]);
+	cJSON_AddStringToObject(o, "activity", act->id);
+	cJSON_AddStringToObject(o, "start", start);
+	cJSON_AddStringToObject(o, "end", end);
+	cJSON_AddStringToObject(o, "kind", acgme_kind_name[act->kind]);
+	cJSON_AddStringToObject(o, "source", g->preload[c] == a ? "preload" : "solver");
+	if (g->locked[c] == a)
+		cJSON_AddTrueToObject(o, "locked");
+	if (g->pgy[p] > 0)
+		cJSON_AddNumberToObject(o, "pgy", g->pgy[p]);
+	if (change)
+		cJSON_AddStringToObject(o, "change", change);
+	json_write(b, o);
+	sbuf_addc(b, '\n');
+	cJSON_Delete(o);
+}
+
+/* ---- the grid ------------------------------------------------------------- */
+
+#define CELL 6		/* a column: five characters and a space */
+
+void
+planout_table(FILE *fp, const struct programme *g, const int *x)
+{
+	int wname = 6, wslot = 4;
+	for (int p = 0; p < g->npeople; p++)
+		if ((int)strlen(g->person[p]) > wname)
+			wname = (int)strlen(g->person[p]);
+	for (int s = 0; s < g->nslots; s++)
+		if ((int)strlen(g->slot[s]) > wslot)
+			wslot = (int)strlen(g->slot[s]);
+	/* Two header lines: the weekday's letter and the day of the month. */
+	static const char wd[] = "MTWTFSS";
+	fprintf(fp, "%-*s %-*s", wname, "", wslot, "");
+	for (int d = 0; d < g->ndays; d++)
+		fprintf(fp, " %c%-*s", wd[rtime_weekday(g->start + d)], CELL - 2, "");
+	fputc('\n', fp);
+	fprintf(fp, "%-*s %-*s", wname, "person", wslot, "slot");
+	for (int d = 0; d < g->ndays; d++) {
+		char date[11];
+		rtime_format_date(g->start + d, date);
+		fprintf(fp, " %-*.*s", CELL - 1, 5, date + 5);
+	}
+	fputc('\n', fp);
+	for (int p = 0; p < g->npeople; p++)
+		for (int s = 0; s < g->nslots; s++) {
+			fprintf(fp, "%-*s %-*s", wname, s == 0 ? g->person[p] : "", wslot, g->slot[s]);
+			for (int d = 0; d < g->ndays; d++) {
+				int a = x[pg_cell(g, p, d, s)];
+				fprintf(fp, " %-*.*s", CELL - 1, CELL - 1, a >= 0 ? g->act[a].id : ".");
+			}
+			fputc('\n', fp);
+		}
+	fputc('\n', fp);
+	for (int a = 0; a < g->nacts; a++) {
+		const struct pg_activity *act = &g->act[a];
+		fprintf(fp, "%-*.*s %s (%s, %02d:%02d, %d min)\n", CELL - 1, CELL - 1, act->id, act->name,
+			g->slot[act->slot], act->start / 60, act->start % 60, act->minutes);
+	}
+}
+
+/* ---- iCalendar (RFC 5545) -------------------------------------------------- */
+
+/* A content line, folded at 75 octets (not inside a UTF-8 sequence) and
+ * ended with CRLF. */
+static void
+ics_line(struct sbuf *b, const char *s)
+{
+	size_t n = strlen(s), col = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (col >= 74 && (ch & 0xc0) != 0x80) {
+			sbuf_add(b, "\r\n ", 3);
+			col = 1;
+		}
+		sbuf_addc(b, (char)ch);
+		col++;
+	}
+	sbuf_add(b, "\r\n", 2);
+}
+
+/* TEXT escaping: backslash, semicolon, comma, newline. */
+static void
+ics_text(struct sbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == ';' || *s == ',')
+			sbuf_addc(b, '\\');
+		if (*s == '\n') {
+			sbuf_adds(b, "\\n");
+			continue;
+		}
+		sbuf_addc(b, *s);
+	}
+}
+
+static void
+utc_stamp(char *buf, size_t n, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, n, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static void
+ics_person(struct sbuf *b, const struct programme *g, const int *x, int p, const char *stamp)
+{
+	struct sbuf line = { 0 };
+	sbuf_reset(b);
+	ics_line(b, "BEGIN:VCALENDAR");
+	ics_line(b, "VERSION:2.0");
+	ics_line(b, "PRODID:-//rota//rota-solve " ROTA_VERSION "//EN");
+	ics_line(b, "CALSCALE:GREGORIAN");
+	sbuf_reset(&line);
+	sbuf_adds(&line, "X-WR-CALNAME:");
+	ics_text(&line, g->name[p]);
+	ics_line(b, line.s);
+	for (int d = 0; d < g->ndays; d++)
+		for (int s = 0; s < g->nslots; s++) {
+			int a = x[pg_cell(g, p, d, s)];
+			if (a < 0)
+				continue;
+			int64_t t = g->begins[(size_t)d * g->nacts + a];
+			char t0[32], t1[32], date[11];
+			utc_stamp(t0, sizeof t0, t);
+			utc_stamp(t1, sizeof t1, t + (int64_t)g->act[a].minutes * 60);
+			rtime_format_date(g->start + d, date);
+			ics_line(b, "BEGIN:VEVENT");
+			sbuf_reset(&line);
+			/* One event per person, date and slot: a new version of
+			 * the schedule updates the event rather than adding one. */
+			sbuf_addf(&line, "UID:%s-%s-%s@", date, g->slot[s], g->person[p]);
+			ics_text(&line, g->id);
+			sbuf_adds(&line, ".rota");
+			ics_line(b, line.s);
+			sbuf_reset(&line);
+			sbuf_addf(&line, "DTSTAMP:%s", stamp);
+			ics_line(b, line.s);
+			sbuf_reset(&line);
+			sbuf_addf(&line, "DTSTART:%s", t0);
+			ics_line(b, line.s);
+			sbuf_reset(&line);
+			sbuf_addf(&line, "DTEND:%s", t1);
+			ics_line(b, line.s);
+			sbuf_reset(&line);
+			sbuf_adds(&line, "SUMMARY:");
+			ics_text(&line, g->act[a].name);
+			ics_line(b, line.s);
+			if (g->act[a].site >= 0) {
+				sbuf_reset(&line);
+				sbuf_adds(&line, "LOCATION:");
+				ics_text(&line, g->site[g->act[a].site]);
+				ics_line(b, line.s);
+			}
+			sbuf_reset(&line);
+			sbuf_addf(&line, "CATEGORIES:%s", acgme_kind_name[g->act[a].kind]);
+			ics_line(b, line.s);
+			ics_line(b, "TRANSP:OPAQUE");
+			ics_line(b, "END:VEVENT");
+		}
+	ics_line(b, "END:VCALENDAR");
+	sbuf_free(&line);
+}
+
+int
+planout_ics(const char *dir, const struct programme *g, const int *x, char *err, size_t n)
+{
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		snprintf(err, n, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	char stamp[32];
+	utc_stamp(stamp, sizeof stamp, (int64_t)time(NULL));
+	struct sbuf b = { 0 }, path = { 0 };
+	int rc = 0;
+	for (int p = 0; p < g->npeople && rc == 0; p++) {
+		int any = 0;
+		for (size_t c = pg_cell(g, p, 0, 0); c < pg_cell(g, p + 1, 0, 0) && !any; c++)
+			any = x[c] >= 0;
+		if (!any)
+			continue;
+		ics_person(&b, g, x, p, stamp);
+		sbuf_reset(&path);
+		sbuf_addf(&path, "%s/%s.ics", dir, g->person[p]);
+		struct afile a;
+		if (strchr(g->person[p], '/') || g->person[p][0] == '.') {
+			snprintf(err, n, "%s: a person id that cannot be a file name", g->person[p]);
+			rc = -1;
+		} else if (afile_open(&a, path.s) != 0) {
+			snprintf(err, n, "%s: %s", path.s, strerror(errno));
+			rc = -1;
+		} else if (fwrite(b.s, 1, b.len, a.fp) != b.len) {
+			int saved = errno;
+			afile_abort(&a);
+			snprintf(err, n, "%s: %s", path.s, strerror(saved));
+			rc = -1;
+		} else if (afile_commit(&a) != 0) {
+			snprintf(err, n, "%s: %s", path.s, strerror(errno));
+			rc = -1;
+		}
+	}
+	sbuf_free(&b);
+	sbuf_free(&path);
+	return rc;
+}
