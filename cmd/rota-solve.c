@@ -66,6 +66,13 @@ usage(FILE *fp)
 "                            a finding record for each hard-rule violation\n"
 "      --write-lp FILE       write the problem as a CPLEX LP file and exit\n"
 "  -d, --db STORE            read the problem from a store instead of files\n"
+"  -f, --from FORMAT         ndjson or nrp (default: by file name)\n"
+"      --start DATE          day 0 of a benchmark file (default 2024-01-01)\n"
+"      --progress            show the search on standard error\n"
+"  -q, --quiet               no messages but errors\n"
+"  -v, --verbose             list the violations of an infeasible result\n"
+"  -h, --help                print this help\n"
+"      --version             print the version\n"
 "\n"
 "Residency programmes (a horizon of several slots, or people with roles):\n"
 "  -r, --repair SCHEDULE     repair the published SCHEDULE for the changed\n"
@@ -79,14 +86,6 @@ usage(FILE *fp)
 "      --cache FILE          the cache (default: rota-cache(1)'s)\n"
 "  -F, --format FORMAT       ndjson (default), table, or ics (with -o DIR)\n"
 "  -o, --output DIR          the folder of --format ics: one PERSON.ics each\n"
-"\n"
-"  -f, --from FORMAT         ndjson or nrp (default: by file name)\n"
-"      --start DATE          day 0 of a benchmark file (default 2024-01-01)\n"
-"      --progress            show the search on standard error\n"
-"  -q, --quiet               no messages but errors\n"
-"  -v, --verbose             list the violations of an infeasible result\n"
-"  -h, --help                print this help\n"
-"      --version             print the version\n"
 "\n"
 "Exit status: 0 a legal roster (or, with -e, a legal schedule); 1 with -e, the\n"
 "schedule breaks a hard rule; 2 usage; 3 bad input; 4 store error; 6 no legal\n"
@@ -762,6 +761,8 @@ write_plan_summary(const char *mode, const struct programme *g, const int *x, co
 		cJSON_AddNumberToObject(j, "threads", o->search.threads);
 		cJSON_AddNumberToObject(j, "seed", (double)o->search.seed);
 		cJSON_AddNumberToObject(j, "moves", (double)res->moves);
+		if (res->parts)
+			cJSON_AddNumberToObject(j, "parts", res->parts);
 	}
 	cJSON *people = cJSON_AddObjectToObject(j, "people");
 	for (int p = 0; p < g->npeople; p++) {

@@ -32,6 +32,8 @@ struct state {
 	long long soft, hard, changes;
 	long long weight;		/* of one unit of hard violation */
 	struct acgme_rec *recs;		/* scratch: one person's records */
+	int *shifts;			/* scratch: [a], one person's count */
+	unsigned char *worked;		/* scratch: [d], one person's days */
 	struct acgme_opts ao;
 	/* Reporting (plan_evaluate): where violations and parts go. */
 	plan_report_fn *report;
@@ -221,8 +223,8 @@ person_cost(struct state *st, int p, long long *soft, long long *hard)
 	int D = g->ndays, S = g->nslots, A = g->nacts;
 	const int *row = st->x + pg_cell(g, p, 0, 0);
 	const int *lock = g->locked + pg_cell(g, p, 0, 0);
-	int shifts_small[64], *shifts = A <= 64 ? shifts_small : xcalloc((size_t)A, sizeof(int));
-	unsigned char worked_small[512], *worked = D <= 512 ? worked_small : xmalloc((size_t)D);
+	int *shifts = st->shifts;
+	unsigned char *worked = st->worked;
 	memset(shifts, 0, (size_t)A * sizeof(int));
 	memset(worked, 0, (size_t)D);
 	long long h = 0, minutes = 0, advisories = 0;
@@ -283,10 +285,6 @@ person_cost(struct state *st, int p, long long *soft, long long *hard)
 	}
 	*soft = req + eq;
 	*hard = h;
-	if (shifts != shifts_small)
-		free(shifts);
-	if (worked != worked_small)
-		free(worked);
 }
 
 void
@@ -333,6 +331,8 @@ state_init(struct state *st, const struct programme *g, const struct plan_opts *
 	st->p_soft = xcalloc((size_t)g->npeople, sizeof(long long));
 	st->p_hard = xcalloc((size_t)g->npeople, sizeof(long long));
 	st->recs = xmalloc((size_t)g->ndays * g->nslots * sizeof *st->recs);
+	st->shifts = xmalloc((size_t)g->nacts * sizeof(int));
+	st->worked = xmalloc((size_t)g->ndays);
 	acgme_defaults(&st->ao);
 	st->ao.tz = g->tz;
 	st->ao.periods = AP_BLOCKS;
@@ -408,6 +408,8 @@ state_free(struct state *st)
 	free(st->p_soft);
 	free(st->p_hard);
 	free(st->recs);
+	free(st->shifts);
+	free(st->worked);
 }
 
 void
@@ -579,22 +581,34 @@ choices_free(struct choices *ch)
 	free(ch->what_first);
 }
 
+/* The part of the programme a search works on: people and the activities
+ * they may do, closed under eligibility and shared sites, so that its
+ * moves touch no count of another part. */
+struct scope {
+	int *people, np;
+	int *acts, na;
+	size_t cells;
+};
+
 /* Picks a move at random; 0 when the pick changes nothing or a lock. */
 static int
-pick_move(const struct state *st, const struct choices *ch, struct rng *rng, struct move *m)
+pick_move(const struct state *st, const struct choices *ch, const struct scope *sc, struct rng *rng,
+	struct move *m)
 {
 	const struct programme *g = st->g;
 	int S = g->nslots, r = below(rng, 100);
 	m->d = below(rng, g->ndays);
 	if (r < 35) {		/* one cell, any value its person may take */
-		int p = below(rng, g->npeople);
+		int p = sc->people[below(rng, sc->np)];
 		m->s = below(rng, S);
 		int lo = ch->what_first[p * S + m->s], n = ch->what_first[p * S + m->s + 1] - lo;
 		m->n = 1;
 		m->p[0] = p;
 		m->to[0] = ch->what[lo + below(rng, n)];
 	} else if (r < 70) {	/* someone who may do an activity does it */
-		int a = below(rng, g->nacts), lo = ch->who_first[a], n = ch->who_first[a + 1] - lo;
+		if (sc->na == 0)
+			return 0;
+		int a = sc->acts[below(rng, sc->na)], lo = ch->who_first[a], n = ch->who_first[a + 1] - lo;
 		if (n == 0 || g->act[a].kind == AK_LEAVE)
 			return 0;
 		m->s = g->act[a].slot;
@@ -602,7 +616,7 @@ pick_move(const struct state *st, const struct choices *ch, struct rng *rng, str
 		m->p[0] = ch->who[lo + below(rng, n)];
 		m->to[0] = a;
 	} else {		/* two people trade their activities of a slot */
-		int p = below(rng, g->npeople);
+		int p = sc->people[below(rng, sc->np)];
 		m->s = below(rng, S);
 		int a = st->x[pg_cell(g, p, m->d, m->s)];
 		if (a < 0)
@@ -627,6 +641,104 @@ pick_move(const struct state *st, const struct choices *ch, struct rng *rng, str
 	return m->n == 2 || m->from[0] != m->to[0];
 }
 
+/* ---- the parts ----------------------------------------------------------- */
+
+static int
+find(int *up, int i)
+{
+	while (up[i] != i)
+		i = up[i] = up[up[i]];
+	return i;
+}
+
+static void
+join(int *up, int i, int j)
+{
+	i = find(up, i);
+	j = find(up, j);
+	if (i != j)
+		up[i] = j;
+}
+
+/* Splits the programme into independent parts (a hospital's programmes
+ * share no one): people and activities joined by eligibility, activities
+ * by a shared site.  Largest first. */
+static int
+scopes_build(const struct programme *g, struct scope **out)
+{
+	int P = g->npeople, A = g->nacts, n = 0;
+	int *up = xmalloc((size_t)(P + A) * sizeof(int)), *site_first = xmalloc(((size_t)g->nsites + 1) * sizeof(int));
+	for (int i = 0; i < P + A; i++)
+		up[i] = i;
+	for (int i = 0; i <= g->nsites; i++)
+		site_first[i] = -1;
+	/* Leave joins nothing: the search never assigns it (it comes
+	 * preloaded), and it has no cover cost. */
+	for (int p = 0; p < P; p++)
+		for (int a = 0; a < A; a++)
+			if (g->eligible[p * A + a] && g->act[a].kind != AK_LEAVE)
+				join(up, p, P + a);
+	for (int a = 0; a < A; a++) {
+		int site = g->act[a].site;
+		if (site < 0)
+			continue;
+		if (site_first[site] < 0)
+			site_first[site] = a;
+		else
+			join(up, P + a, P + site_first[site]);
+	}
+	int *id = xmalloc((size_t)(P + A) * sizeof(int));
+	for (int i = 0; i < P + A; i++)
+		id[i] = -1;
+	for (int i = 0; i < P + A; i++) {
+		int r = find(up, i);
+		if (id[r] < 0)
+			id[r] = n++;
+	}
+	struct scope *sc = xcalloc((size_t)n, sizeof *sc);
+	for (int i = 0; i < P + A; i++) {
+		struct scope *x = &sc[id[find(up, i)]];
+		if (i < P) {
+			x->people = xrealloc(x->people, (size_t)(x->np + 1) * sizeof(int));
+			x->people[x->np++] = i;
+		} else {
+			x->acts = xrealloc(x->acts, (size_t)(x->na + 1) * sizeof(int));
+			x->acts[x->na++] = i - P;
+		}
+	}
+	/* Activities nobody may do form parts without people: no moves. */
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		if (sc[i].np == 0) {
+			free(sc[i].acts);
+			continue;
+		}
+		sc[i].cells = (size_t)sc[i].np * g->ndays * g->nslots;
+		sc[k++] = sc[i];
+	}
+	for (int i = 1; i < k; i++)	/* insertion sort, largest first: few parts */
+		for (int j = i; j > 0 && sc[j].cells > sc[j - 1].cells; j--) {
+			struct scope t = sc[j];
+			sc[j] = sc[j - 1];
+			sc[j - 1] = t;
+		}
+	free(up);
+	free(site_first);
+	free(id);
+	*out = sc;
+	return k;
+}
+
+static void
+scopes_free(struct scope *sc, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(sc[i].people);
+		free(sc[i].acts);
+	}
+	free(sc);
+}
+
 /* ---- the search ------------------------------------------------------------- */
 
 struct shared {
@@ -634,14 +746,19 @@ struct shared {
 	const struct plan_opts *o;
 	const int *start;
 	const struct choices *ch;
+	struct scope *scopes;
+	int nscopes, next_scope;
+	int *owner;		/* [scope]: the thread that searched it */
+	int **xs;		/* [thread]: its schedule at the end */
+	long long *cost;	/* [thread]: and its cost (portfolio) */
+	double *best_at;	/* [thread]: when it found that (portfolio) */
+	int *legal;		/* [thread] */
+	size_t total_cells;
 	double t0;
 	pthread_mutex_t lock;
-	int legal;		/* the best so far, over all threads */
-	long long best_cost;
-	int *best;
 	double time_to_legal, time_to_best;
 	long long moves;
-	int best_thread;
+	double *legal_at;	/* [scope]: when it was first legal, or -1 */
 };
 
 struct worker {
@@ -656,29 +773,124 @@ cost_of(const struct state *st)
 	return st->soft + st->weight * st->hard;
 }
 
-/* Offers a thread's schedule as the best of all. */
 static void
-offer(struct shared *sh, const struct state *st, const int *x, int id, double at)
+progress(const struct plan_opts *o, const struct state *st, double now)
 {
-	pthread_mutex_lock(&sh->lock);
-	int legal = st->hard == 0;
-	long long c = cost_of(st);
-	if (sh->best_thread < 0 || legal > sh->legal || (legal == sh->legal && c < sh->best_cost)) {
-		memcpy(sh->best, x, pg_cells(sh->g) * sizeof(int));
-		sh->legal = legal;
-		sh->best_cost = c;
-		sh->best_thread = id;
-		sh->time_to_best = at;
-	}
-	pthread_mutex_unlock(&sh->lock);
+	fprintf(stderr, o->progress == 1 ? "\r%s: %6.1f s  %s  objective %lld   " :
+					   "%s: %.1f s %s objective %lld\n",
+		rota_progname, now, st->hard ? "illegal" : "legal", st->soft);
 }
 
-static void
-progress(const struct shared *sh, const struct state *st, double now)
+struct run {
+	double legal_at, best_at;	/* seconds since t0, -1: never */
+	long long moves;
+};
+
+/* The hard violations inside a part: its people's, its activities' and
+ * their sites'. */
+static long long
+scope_hard(struct state *st, const struct scope *sc)
 {
-	fprintf(stderr, sh->o->progress == 1 ? "\r%s: %6.1f s  %s  objective %lld   " :
-						"%s: %.1f s %s objective %lld\n",
-		rota_progname, now, st->hard ? "illegal" : "legal", st->soft);
+	const struct programme *g = st->g;
+	long long soft = 0, hard = changes_hard(st, st->changes);
+	for (int i = 0; i < sc->np; i++)
+		hard += st->p_hard[sc->people[i]];
+	unsigned char *seen = xcalloc((size_t)g->nsites + 1, 1);
+	for (int i = 0; i < sc->na; i++) {
+		int a = sc->acts[i], site = g->act[a].site;
+		for (int d = 0; d < g->ndays; d++)
+			cover_cost(st, d, a, &soft, &hard);
+		if (site < 0 || seen[site]++)
+			continue;
+		for (int d = 0; d < g->ndays; d++)
+			for (int s = 0; s < g->nslots; s++)
+				site_cost(st, d, s, site, &hard);
+	}
+	free(seen);
+	return hard;
+}
+
+/* Anneals st within sc until the clock reads `until` (or `moves` moves),
+ * and leaves st at the best schedule found there. */
+static void
+anneal_scope(struct state *st, const struct shared *sh, const struct scope *sc, struct rng *rng,
+	double until, long long budget, int until_legal, int show, struct run *run)
+{
+	const struct programme *g = st->g;
+	const struct plan_opts *o = st->o;
+	size_t row = (size_t)g->ndays * g->nslots;
+	int *best = xmalloc(sc->cells * sizeof(int));
+	for (int i = 0; i < sc->np; i++)
+		memcpy(best + i * row, st->x + pg_cell(g, sc->people[i], 0, 0), row * sizeof(int));
+	/* The rest of the schedule does not change meanwhile: the part is
+	 * legal when the whole has no more violations than the rest. */
+	long long outside = st->hard - scope_hard(st, sc);
+	long long best_cost = cost_of(st), moves = 0;
+	int best_legal = st->hard == outside, unsaved = 0;
+	double now = rota_now() - sh->t0, begin = now, shown = now;
+	double temp_start = o->ref ? TEMP_START_REPAIR : TEMP_START, temp = temp_start;
+	run->legal_at = best_legal ? now : -1;
+	run->best_at = now;
+	for (;;) {
+		if ((moves & 255) == 0) {
+			now = rota_now() - sh->t0;
+			double f = budget ? (double)moves / (double)budget
+					  : until > begin ? (now - begin) / (until - begin) : 1;
+			if (f >= 1)
+				break;
+			temp = temp_start * pow(TEMP_END / temp_start, f);
+			if (o->stall > 0 && best_legal && now - run->best_at > o->stall)
+				break;
+			if (show && now - shown >= 1) {
+				progress(o, st, now);
+				shown = now;
+			}
+		}
+		moves++;
+		struct move m;
+		long long delta;
+		if (!pick_move(st, sh->ch, sc, rng, &m) || !try_move(st, rng, &m, temp, &delta))
+			continue;
+		if (unsaved && delta > 0) {
+			/* Leaving the best: keep it, as it was before this move. */
+			for (int i = 0; i < sc->np; i++)
+				memcpy(best + i * row, st->x + pg_cell(g, sc->people[i], 0, 0), row * sizeof(int));
+			for (int i = 0; i < m.n; i++)
+				for (int j = 0; j < sc->np; j++)
+					if (sc->people[j] == m.p[i])
+						best[j * row + (size_t)m.d * g->nslots + m.s] = m.from[i];
+			unsaved = 0;
+		}
+		long long c = cost_of(st);
+		int legal = st->hard == outside;
+		if (legal && run->legal_at < 0)
+			run->legal_at = rota_now() - sh->t0;
+		if (legal && until_legal) {
+			unsaved = 1;	/* the state is the result */
+			break;
+		}
+		if (legal > best_legal || (legal == best_legal && c < best_cost)) {
+			best_cost = c;
+			best_legal = legal;
+			run->best_at = rota_now() - sh->t0;
+			unsaved = 1;
+		}
+	}
+	if (!unsaved) {
+		/* Back to the best, one cell at a time, so that every count
+		 * follows. */
+		for (int i = 0; i < sc->np; i++)
+			for (size_t k = 0; k < row; k++) {
+				struct move m = { 1, { sc->people[i], 0 }, (int)(k / g->nslots), (int)(k % g->nslots),
+					{ best[i * row + k], 0 }, { 0, 0 } };
+				m.from[0] = st->x[pg_cell(g, m.p[0], m.d, m.s)];
+				long long delta;
+				if (m.from[0] != m.to[0])
+					try_move(st, rng, &m, HUGE_VAL, &delta);
+			}
+	}
+	run->moves = moves;
+	free(best);
 }
 
 static void *
@@ -688,69 +900,76 @@ anneal(void *arg)
 	struct shared *sh = w->sh;
 	const struct programme *g = sh->g;
 	const struct plan_opts *o = sh->o;
-	size_t cells = pg_cells(g);
 	struct state st = { 0 };
 	struct rng rng;
+	struct run run;
 	rng_seed(&rng, o->seed * 7919 + (uint64_t)w->id);
 	state_init(&st, g, o, sh->start);
 	state_score(&st);
-	int *best = xmalloc(cells * sizeof(int));
-	memcpy(best, st.x, cells * sizeof(int));
-	long long best_cost = cost_of(&st), moves = 0;
-	int best_legal = st.hard == 0, unsaved = 0;
-	double best_at = 0, legal_at = st.hard == 0 ? 0 : -1, now = 0, shown = 0;
-	double temp_start = o->ref ? TEMP_START_REPAIR : TEMP_START, temp = temp_start;
-	for (;;) {
-		if ((moves & 255) == 0) {
-			now = rota_now() - sh->t0;
-			double f = o->moves ? (double)moves / (double)o->moves : now / o->time_limit;
-			if (f >= 1)
+	int show = o->progress && w->id == 0;
+	if (sh->nscopes == 1) {
+		/* One part: every thread searches it, with its own seed. */
+		anneal_scope(&st, sh, &sh->scopes[0], &rng, o->time_limit, o->moves, 0, show, &run);
+		pthread_mutex_lock(&sh->lock);
+		sh->moves += run.moves;
+		if (run.legal_at >= 0 && (sh->time_to_legal < 0 || run.legal_at < sh->time_to_legal))
+			sh->time_to_legal = run.legal_at;
+		sh->best_at[w->id] = run.best_at;
+		pthread_mutex_unlock(&sh->lock);
+	} else {
+		/* Many parts, in two rounds.  First each thread takes the next
+		 * part and searches it until it is legal (with at most its share
+		 * of half the time), so that every part is legal early; then
+		 * it improves the parts it took, sharing out the time left in
+		 * proportion to their sizes.  With --moves, moves are shared
+		 * the same way, so that a seed still repeats. */
+		int threads = o->threads > 0 ? o->threads : 1;
+		size_t mine = 0;
+		for (;;) {
+			pthread_mutex_lock(&sh->lock);
+			int k = sh->next_scope < sh->nscopes ? sh->next_scope++ : -1;
+			if (k >= 0)
+				sh->owner[k] = w->id;
+			pthread_mutex_unlock(&sh->lock);
+			if (k < 0)
 				break;
-			temp = temp_start * pow(TEMP_END / temp_start, f);
-			if (o->stall > 0 && best_legal && now - best_at > o->stall)
-				break;
-			if (o->progress && w->id == 0 && now - shown >= 1) {
-				progress(sh, &st, now);
-				shown = now;
-			}
+			const struct scope *sc = &sh->scopes[k];
+			double share = (double)sc->cells / (double)sh->total_cells;
+			double until = rota_now() - sh->t0 + o->time_limit * threads * share / 2;
+			long long budget = o->moves ? (long long)((double)o->moves * threads * share / 10) + 1 : 0;
+			anneal_scope(&st, sh, sc, &rng, until < o->time_limit ? until : o->time_limit, budget, 1,
+				show, &run);
+			mine += sc->cells;
+			pthread_mutex_lock(&sh->lock);
+			sh->moves += run.moves;
+			sh->legal_at[k] = run.legal_at;
+			pthread_mutex_unlock(&sh->lock);
 		}
-		moves++;
-		struct move m;
-		long long delta;
-		if (!pick_move(&st, sh->ch, &rng, &m) || !try_move(&st, &rng, &m, temp, &delta))
-			continue;
-		if (unsaved && delta > 0) {
-			/* Leaving the best: keep it, as it was before this move. */
-			memcpy(best, st.x, cells * sizeof(int));
-			for (int i = 0; i < m.n; i++)
-				best[pg_cell(g, m.p[i], m.d, m.s)] = m.from[i];
-			unsaved = 0;
-		}
-		long long c = cost_of(&st);
-		int legal = st.hard == 0;
-		if (legal && legal_at < 0)
-			legal_at = rota_now() - sh->t0;
-		if (legal > best_legal || (legal == best_legal && c < best_cost)) {
-			best_cost = c;
-			best_legal = legal;
-			best_at = rota_now() - sh->t0;
-			unsaved = 1;
+		for (int k = 0; k < sh->nscopes; k++) {
+			if (sh->owner[k] != w->id)
+				continue;
+			const struct scope *sc = &sh->scopes[k];
+			double now = rota_now() - sh->t0, share = (double)sc->cells / (double)mine;
+			double until = now + (o->time_limit - now) * share;
+			long long budget = o->moves ? (long long)((double)o->moves * threads * 0.9 *
+				(double)sc->cells / (double)sh->total_cells) + 1 : 0;
+			anneal_scope(&st, sh, sc, &rng, until, budget, 0, show, &run);
+			mine -= sc->cells;
+			pthread_mutex_lock(&sh->lock);
+			sh->moves += run.moves;
+			if (sh->legal_at[k] < 0)
+				sh->legal_at[k] = run.legal_at;
+			if (run.best_at > sh->time_to_best)
+				sh->time_to_best = run.best_at;
+			pthread_mutex_unlock(&sh->lock);
 		}
 	}
-	if (unsaved)
-		memcpy(best, st.x, cells * sizeof(int));
 	if (o->progress == 1 && w->id == 0)
 		fputc('\n', stderr);
-	/* The state must describe the schedule offered: rescore the best. */
-	memcpy(st.x, best, cells * sizeof(int));
-	state_score(&st);
-	offer(sh, &st, best, w->id, best_at);
-	pthread_mutex_lock(&sh->lock);
-	sh->moves += moves;
-	if (legal_at >= 0 && (sh->time_to_legal < 0 || legal_at < sh->time_to_legal))
-		sh->time_to_legal = legal_at;
-	pthread_mutex_unlock(&sh->lock);
-	free(best);
+	sh->xs[w->id] = st.x;
+	sh->cost[w->id] = cost_of(&st);
+	sh->legal[w->id] = st.hard == 0;
+	st.x = NULL;
 	state_free(&st);
 	return NULL;
 }
@@ -760,16 +979,41 @@ plan_search(const struct programme *g, const struct plan_opts *o, int *x, struct
 {
 	struct choices ch;
 	choices_build(&ch, g);
+	size_t cells = pg_cells(g);
 	const int *start = o->start ? o->start : o->ref ? o->ref : g->preload;
-	int *first = xmalloc(pg_cells(g) * sizeof(int));
-	memcpy(first, start, pg_cells(g) * sizeof(int));
-	for (size_t c = 0; c < pg_cells(g); c++)	/* locks hold from the start */
+	int *first = xmalloc(cells * sizeof(int));
+	memcpy(first, start, cells * sizeof(int));
+	for (size_t c = 0; c < cells; c++)	/* locks hold from the start */
 		if (g->locked[c] != PG_UNLOCKED)
 			first[c] = g->locked[c];
-	struct shared sh = { .g = g, .o = o, .start = first, .ch = &ch, .t0 = rota_now(),
-		.best = x, .time_to_legal = -1, .best_thread = -1 };
-	pthread_mutex_init(&sh.lock, NULL);
 	int n = o->threads > 0 ? o->threads : 1;
+	struct shared sh = { .g = g, .o = o, .start = first, .ch = &ch, .t0 = rota_now(),
+		.time_to_legal = -1 };
+	sh.nscopes = scopes_build(g, &sh.scopes);
+	if (o->ref && sh.nscopes > 1) {
+		/* A repair's cap on changes joins every part: search it whole. */
+		scopes_free(sh.scopes, sh.nscopes);
+		sh.nscopes = 1;
+		sh.scopes = xcalloc(1, sizeof *sh.scopes);
+		sh.scopes[0].np = g->npeople;
+		sh.scopes[0].people = xmalloc((size_t)g->npeople * sizeof(int));
+		for (int p = 0; p < g->npeople; p++)
+			sh.scopes[0].people[p] = p;
+		sh.scopes[0].na = g->nacts;
+		sh.scopes[0].acts = xmalloc((size_t)g->nacts * sizeof(int));
+		for (int a = 0; a < g->nacts; a++)
+			sh.scopes[0].acts[a] = a;
+		sh.scopes[0].cells = cells;
+	}
+	for (int i = 0; i < sh.nscopes; i++)
+		sh.total_cells += sh.scopes[i].cells;
+	sh.owner = xcalloc((size_t)sh.nscopes + 1, sizeof(int));
+	sh.legal_at = xcalloc((size_t)sh.nscopes + 1, sizeof(double));
+	sh.xs = xcalloc((size_t)n, sizeof *sh.xs);
+	sh.cost = xcalloc((size_t)n, sizeof *sh.cost);
+	sh.legal = xcalloc((size_t)n, sizeof *sh.legal);
+	sh.best_at = xcalloc((size_t)n, sizeof *sh.best_at);
+	pthread_mutex_init(&sh.lock, NULL);
 	struct worker *w = xcalloc((size_t)n, sizeof *w);
 	for (int i = 0; i < n; i++) {
 		w[i] = (struct worker){ &sh, i, 0 };
@@ -780,15 +1024,56 @@ plan_search(const struct programme *g, const struct plan_opts *o, int *x, struct
 	for (int i = 1; i < n; i++)
 		pthread_join(w[i].thread, NULL);
 	pthread_mutex_destroy(&sh.lock);
+	if (sh.nscopes <= 1) {
+		int best = 0;	/* the portfolio's best: legal first, then cost */
+		for (int i = 1; i < n; i++)
+			if (sh.legal[i] > sh.legal[best] ||
+			    (sh.legal[i] == sh.legal[best] && sh.cost[i] < sh.cost[best]))
+				best = i;
+		memcpy(x, sh.xs[best], cells * sizeof(int));
+		res->best_thread = best;
+		sh.time_to_best = sh.best_at[best];
+	} else {
+		/* Each part from the thread that searched it. */
+		memcpy(x, first, cells * sizeof(int));
+		size_t row = (size_t)g->ndays * g->nslots;
+		for (int k = 0; k < sh.nscopes; k++)
+			for (int i = 0; i < sh.scopes[k].np; i++) {
+				size_t c = pg_cell(g, sh.scopes[k].people[i], 0, 0);
+				memcpy(x + c, sh.xs[sh.owner[k]] + c, row * sizeof(int));
+			}
+		res->best_thread = -1;
+		/* The parts are independent: the whole was first legal when
+		 * the last of them was. */
+		int never = 0;
+		for (int k = 0; k < sh.nscopes; k++) {
+			never |= sh.legal_at[k] < 0;
+			if (sh.legal_at[k] > sh.time_to_legal)
+				sh.time_to_legal = sh.legal_at[k];
+		}
+		if (never)
+			sh.time_to_legal = -1;
+	}
+	int best_thread = res->best_thread;
 	memset(res, 0, sizeof *res);
 	plan_evaluate(g, o, x, &res->score, NULL, NULL);
 	res->legal = res->score.hard == 0;
-	res->time_to_legal = sh.time_to_legal;
+	res->time_to_legal = res->legal ? sh.time_to_legal : -1;
 	res->time_to_best = sh.time_to_best;
 	res->elapsed = rota_now() - sh.t0;
 	res->moves = sh.moves;
-	res->best_thread = sh.best_thread;
+	res->best_thread = best_thread;
+	res->parts = sh.nscopes;
+	for (int i = 0; i < n; i++)
+		free(sh.xs[i]);
+	free(sh.xs);
+	free(sh.cost);
+	free(sh.legal);
+	free(sh.best_at);
+	free(sh.owner);
+	free(sh.legal_at);
 	free(w);
 	free(first);
+	scopes_free(sh.scopes, sh.nscopes);
 	choices_free(&ch);
 }

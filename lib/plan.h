@@ -57,11 +57,16 @@ struct plan_result {
 	double time_to_best;
 	double elapsed;
 	long long moves;
-	int best_thread;
+	int best_thread;	/* -1 when the parts were shared out */
+	int parts;		/* independent parts searched */
 };
 
 /* Searches from o->start, or o->ref, or the preloaded cells; x receives
- * the best schedule found (legal if any was). */
+ * the best schedule found (legal if any was).  A programme that falls
+ * into independent parts (people and activities joined by eligibility
+ * and shared sites) is searched part by part, the threads sharing out
+ * the parts and each part getting time in proportion to its size; a
+ * single part is searched by every thread with its own seed. */
 void plan_search(const struct programme *g, const struct plan_opts *o, int *x, struct plan_result *res);
 
 /* Per person: calls, weekend days worked, half-days worked, and minutes

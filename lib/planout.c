@@ -29,7 +29,7 @@ planout_record(struct sbuf *b, const struct programme *g, int p, int d, int s, i
 	cJSON_AddStringToObject(o, "start", start);
 	cJSON_AddStringToObject(o, "end", end);
 	cJSON_AddStringToObject(o, "kind", acgme_kind_name[act->kind]);
-	cJSON_AddStringToObject(o, "source", g->preload[c] == a ? "preload" : "solver");
+	cJSON_AddStringToObject(o, "source", g->preloaded[c] && g->preload[c] == a ? "preload" : "solver");
 	if (g->locked[c] == a)
 		cJSON_AddTrueToObject(o, "locked");
 	if (g->pgy[p] > 0)

@@ -67,16 +67,19 @@ programme_free(struct programme *g)
 	for (int i = 0; i < g->npeople; i++) {
 		free(g->person[i]);
 		free(g->name[i]);
+		if (g->specialties)
+			free(g->specialties[i].v);
 	}
 	for (int a = 0; a < g->nacts; a++) {
 		free(g->act[a].id);
 		free(g->act[a].name);
+		free(g->act[a].specialties.v);
 	}
 	for (int i = 0; i < g->nsites; i++)
 		free(g->site[i]);
 	void *v[] = { g->id, g->slot, g->person, g->name, g->role, g->pgy, g->specialties, g->act,
 		g->forbid, g->site, g->capacity, g->want, g->under_w, g->over_w, g->cmin, g->cmax,
-		g->absent, g->eligible, g->locked, g->preload, g->req, g->req_first, g->max_shifts,
+		g->absent, g->eligible, g->locked, g->preload, g->preloaded, g->req, g->req_first, g->max_shifts,
 		g->min_shifts, g->max_minutes, g->min_minutes, g->max_consec, g->max_weekends,
 		g->weekend, g->begins };
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
@@ -85,26 +88,37 @@ programme_free(struct programme *g)
 	free(g);
 }
 
-/* Specialties are a set of bits: the names seen, in order of first use. */
+/* Specialties are sets of indices into the names seen, in order of first use. */
 struct names {
-	char *v[64];
-	int n;
+	char **v;
+	int n, cap;
 };
 
-static int
-specialty_bits(struct names *sp, const cJSON *list, uint64_t *bits, const struct problem_held *h,
-	struct problem_error *e)
+static void
+specialty_set(struct names *sp, const cJSON *list, struct pg_set *set)
 {
-	*bits = 0;
+	set->n = 0;
+	set->v = xmalloc((size_t)(cJSON_GetArraySize(list) + 1) * sizeof(int));
 	for (const cJSON *c = list ? list->child : NULL; c; c = c->next) {
 		int i = index_of(sp->v, sp->n, c->valuestring);
 		if (i < 0) {
-			if (sp->n == 64)
-				return problem_fail(e, h, "specialties", "more than 64 specialties in one programme");
+			if (sp->n == sp->cap) {
+				sp->cap = sp->cap ? 2 * sp->cap : 16;
+				sp->v = xrealloc(sp->v, (size_t)sp->cap * sizeof *sp->v);
+			}
 			sp->v[i = sp->n++] = c->valuestring;
 		}
-		*bits |= 1ULL << i;
+		set->v[set->n++] = i;
 	}
+}
+
+static int
+sets_meet(const struct pg_set *a, const struct pg_set *b)
+{
+	for (int i = 0; i < a->n; i++)
+		for (int j = 0; j < b->n; j++)
+			if (a->v[i] == b->v[j])
+				return 1;
 	return 0;
 }
 
@@ -207,9 +221,7 @@ build_people(struct programme *g, struct problem_builder *b, struct names *sp, s
 		g->name[p] = xstrdup(name ? name : g->person[p]);
 		g->role[p] = role ? index_of((char **)role_names, PR_COUNT, role) : PR_RESIDENT;
 		g->pgy[p] = held_int(&h[p], "pgy", 0);
-		if (specialty_bits(sp, cJSON_GetObjectItemCaseSensitive(h[p].obj, "specialties"),
-			    &g->specialties[p], &h[p], e))
-			return -1;
+		specialty_set(sp, cJSON_GetObjectItemCaseSensitive(h[p].obj, "specialties"), &g->specialties[p]);
 	}
 	return 0;
 }
@@ -264,9 +276,7 @@ build_activity(struct programme *g, struct pg_activity *a, const struct problem_
 		a->roles |= 1u << index_of((char **)role_names, PR_COUNT, c->valuestring);
 	a->pgy_min = held_int(h, "pgy_min", 0);
 	a->pgy_max = held_int(h, "pgy_max", 0);
-	if (specialty_bits(sp, cJSON_GetObjectItemCaseSensitive(h->obj, "specialties"), &a->specialties,
-		    h, e))
-		return -1;
+	specialty_set(sp, cJSON_GetObjectItemCaseSensitive(h->obj, "specialties"), &a->specialties);
 	const char *site = held_str(h, "site");
 	a->site = -1;
 	if (site && (a->site = index_of(g->site, g->nsites, site)) < 0) {
@@ -357,7 +367,7 @@ build_eligibility(struct programme *g)
 				ok = 0;
 			if (resident && x->pgy_max && g->pgy[p] && g->pgy[p] > x->pgy_max)
 				ok = 0;
-			if (x->specialties && !(x->specialties & g->specialties[p]))
+			if (x->specialties.n && !sets_meet(&x->specialties, &g->specialties[p]))
 				ok = 0;
 			g->eligible[p * A + a] = (unsigned char)ok;
 		}
@@ -456,6 +466,7 @@ build_assignments(struct programme *g, struct problem_builder *b, struct problem
 	const struct problem_held *h = problem_builder_held(b, RK_ASSIGNMENT, &n);
 	g->locked = xmalloc(cells * sizeof(int));
 	g->preload = xmalloc(cells * sizeof(int));
+	g->preloaded = xcalloc(cells, 1);
 	for (size_t c = 0; c < cells; c++) {
 		g->locked[c] = PG_UNLOCKED;
 		g->preload[c] = PG_OFF;
@@ -467,6 +478,8 @@ build_assignments(struct programme *g, struct problem_builder *b, struct problem
 			return -1;
 		size_t c = pg_cell(g, p, d, s);
 		g->preload[c] = a;
+		const char *source = held_str(&h[i], "source");
+		g->preloaded[c] = source == NULL || strcmp(source, "solver") != 0;
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h[i].obj, "locked")))
 			g->locked[c] = a;
 	}
@@ -535,10 +548,12 @@ programme_build(struct problem_builder *b, struct problem_error *e)
 	struct programme *g = xcalloc(1, sizeof *g);
 	struct names sp = { .n = 0 };
 	memset(e, 0, sizeof *e);
-	if (build_horizon(g, b, e) || build_people(g, b, &sp, e) || build_sites(g, b) ||
+	int rc = build_horizon(g, b, e) || build_people(g, b, &sp, e) || build_sites(g, b) ||
 	    build_activities(g, b, &sp, e) || build_eligibility(g) || build_cover(g, b, e) ||
 	    build_absences(g, b, e) || build_requests(g, b, e) || build_assignments(g, b, e) ||
-	    build_limits(g, b, e)) {
+	    build_limits(g, b, e);
+	free(sp.v);
+	if (rc) {
 		programme_free(g);
 		return NULL;
 	}

@@ -22,6 +22,12 @@
 
 enum pg_role { PR_RESIDENT, PR_FELLOW, PR_FACULTY, PR_STAFF, PR_COUNT };
 
+/* A set of specialties, as indices into the programme's names of them. */
+struct pg_set {
+	int *v;
+	int n;
+};
+
 struct pg_activity {
 	char *id, *name;
 	int kind;		/* enum acgme_kind */
@@ -30,7 +36,7 @@ struct pg_activity {
 	int minutes;
 	unsigned roles;		/* 1u << enum pg_role; 0: anyone */
 	int pgy_min, pgy_max;	/* 0: no bound */
-	uint64_t specialties;	/* one of these is needed; 0: anyone */
+	struct pg_set specialties;	/* one of these is needed; none: anyone */
 	int site;		/* -1: none */
 	/* Supervision: residents of PGY k per faculty member in the same
 	 * activity and slot (0: PGY k needs none); in units of 1/sup_unit. */
@@ -53,7 +59,7 @@ struct programme {
 	struct tz *tz;
 	char **person, **name;
 	int *role, *pgy;	/* pgy 0: not given */
-	uint64_t *specialties;
+	struct pg_set *specialties;	/* [p] */
 	struct pg_activity *act;
 	unsigned char *forbid;	/* [a * nacts + b]: b may not be worked the day after a */
 	char **site;
@@ -66,7 +72,10 @@ struct programme {
 	unsigned char *absent;	/* [p * ndays + d] */
 	unsigned char *eligible;	/* [p * nacts + a] */
 	int *locked;		/* [cell]: the activity or PG_OFF when locked, else -2 */
-	int *preload;		/* [cell]: a preloaded activity (locked or not) or PG_OFF */
+	int *preload;		/* [cell]: an assignment of the input (locked or not),
+				 * where the search starts, or PG_OFF */
+	unsigned char *preloaded;	/* [cell]: that assignment came from elsewhere
+					 * than rota-solve (source not "solver") */
 	struct pg_request *req;	/* sorted by person */
 	int nreq, *req_first;	/* [p]: the first of p's requests; [npeople] = nreq */
 
