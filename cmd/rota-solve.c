@@ -200,6 +200,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		rota_errx(EXIT_USAGE, "--repair goes without --evaluate and --write-lp");
 	if ((o->max_changes >= 0 || o->full) && !o->repair)
 		rota_errx(EXIT_USAGE, "--max-changes and --full go with --repair");
+	if (o->repair && !o->full && o->output != OUT_NDJSON)
+		rota_errx(EXIT_USAGE, "a repair writes its changes as records: --format table and ics "
+				      "need --full");
 	if ((o->output == OUT_ICS) != (o->outdir != NULL))
 		rota_errx(EXIT_USAGE, o->outdir ? "--output is the folder of --format ics"
 						 : "--format ics writes a folder: give it with -o DIR");
@@ -731,6 +734,21 @@ explain_plan(const struct plan_violation *v, void *arg)
 	rota_warnx("  %s: %s", v->rule, msg);
 }
 
+/* Says why no legal schedule came out: the rules the closest one breaks. */
+static void
+explain_infeasible(const struct programme *g, const struct plan_opts *po, const int *x,
+	const struct plan_result *res, const char *what, int verbose)
+{
+	struct explained ex = { .g = g, .verbose = verbose };
+	struct plan_score again;
+	rota_warnx("no legal %s found in %.1f s; the closest breaks hard rules (%lld violation%s):", what,
+		res->elapsed, res->score.hard, res->score.hard == 1 ? "" : "s");
+	plan_evaluate(g, po, x, &again, explain_plan, &ex);
+	for (int i = 0; i < ex.n; i++)
+		if (ex.count[i] > 1 && !verbose)
+			rota_warnx("  %s: %lld in all (-v lists them)", ex.rule[i], ex.count[i]);
+}
+
 static void
 write_plan_summary(const char *mode, const struct programme *g, const int *x, const struct plan_score *sc,
 	const struct plan_result *res, const struct opts *o, const char *hash, int cached)
@@ -899,15 +917,9 @@ solve_programme(const struct programme *g, const struct opts *o, const char *has
 	plan_search(g, &po, x, &res);
 	int rc = EXIT_OK;
 	if (!res.legal) {
-		struct explained ex = { .g = g, .verbose = o->verbose };
-		rota_warnx("no legal schedule found in %.1f s; the closest breaks %lld hard rule%s:",
-			res.elapsed, res.score.hard, res.score.hard == 1 ? "" : "s");
-		struct plan_score again;
-		plan_evaluate(g, &po, x, &again, explain_plan, &ex);
-		for (int i = 0; i < ex.n; i++)
-			if (ex.count[i] > 1 && !o->verbose)
-				rota_warnx("  %s: %lld in all (-v lists them)", ex.rule[i], ex.count[i]);
-		write_plan_summary("solve", g, x, &res.score, &res, o, hash, 0);
+		explain_infeasible(g, &po, x, &res, "schedule", o->verbose);
+		if (o->output == OUT_NDJSON)
+			write_plan_summary("solve", g, x, &res.score, &res, o, hash, 0);
 		rc = EXIT_INFEASIBLE;
 	} else {
 		rc = write_schedule(g, x, o);
@@ -985,11 +997,7 @@ repair_programme(const struct programme *g, const struct opts *o)
 	long long changes = res.score.change_count;
 	int rc = EXIT_OK;
 	if (!res.legal) {
-		struct explained ex = { .g = g, .verbose = o->verbose };
-		rota_warnx("no legal repair found in %.1f s; the closest breaks %lld hard rule%s:",
-			res.elapsed, res.score.hard, res.score.hard == 1 ? "" : "s");
-		struct plan_score again;
-		plan_evaluate(g, &po, x, &again, explain_plan, &ex);
+		explain_infeasible(g, &po, x, &res, "repair", o->verbose);
 		rc = EXIT_INFEASIBLE;
 	} else if (o->full) {
 		rc = write_schedule(g, x, o);

@@ -4,7 +4,7 @@
 # copy defines completion for every tool.  A tool is one function,
 # _rota_<tool>, and one case in _rota below.
 
-_rota_types='horizon person activity cover absence request limit assignment shift finding summary'
+_rota_types='horizon person site activity cover absence request limit assignment shift finding summary'
 
 # File names, through bash-completion's _filedir when it is loaded.
 _rota_files()
@@ -15,6 +15,18 @@ _rota_files()
 		compopt -o filenames 2>/dev/null
 		local IFS=$'\n'
 		COMPREPLY=($(compgen -f -- "$cur"))
+	fi
+}
+
+# Folder names, through bash-completion's _filedir -d when it is loaded.
+_rota_dirs()
+{
+	if declare -F _filedir >/dev/null; then
+		_filedir -d
+	else
+		compopt -o filenames 2>/dev/null
+		local IFS=$'\n'
+		COMPREPLY=($(compgen -d -- "$cur"))
 	fi
 }
 
@@ -78,9 +90,10 @@ _rota_import()
 # rota-solve(1)
 _rota_solve()
 {
-	local opts='--bound -d --db -e --evaluate -f --from -h --help -j --threads
-		--moves --progress -q --quiet -s --seed --start -t --time-limit
-		-v --verbose --version --write-lp'
+	local opts='--bound --cache --change-weight -d --db -e --evaluate --equity-weight
+		-F --format -f --from --full -h --help -j --threads --max-changes
+		--moves --no-cache -o --output --progress -q --quiet -r --repair
+		-s --seed --start -t --time-limit -v --verbose --version --write-lp'
 
 	if ((dashdash)); then
 		_rota_files
@@ -90,11 +103,19 @@ _rota_solve()
 	-f|--from)
 		COMPREPLY=($(compgen -W 'ndjson nrp' -- "$cur"))
 		return;;
-	-d|--db|-e|--evaluate|--write-lp)
+	-F|--format)
+		COMPREPLY=($(compgen -W 'ndjson table ics' -- "$cur"))
+		return;;
+	-d|--db|-e|--evaluate|-r|--repair|--cache|--write-lp)
 		_rota_files
+		return;;
+	-o|--output)
+		_rota_dirs
 		return;;
 	-t|--time-limit|-j|--threads|-s|--seed|--moves|--bound|--start)
 		return;;		# a number or a date: nothing to offer
+	--change-weight|--equity-weight|--max-changes)
+		return;;		# a number or a percentage: nothing to offer
 	-h|--help|--version)
 		return;;
 	esac

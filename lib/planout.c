@@ -2,6 +2,7 @@
 #include "planout.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -45,6 +46,28 @@ planout_record(struct sbuf *b, const struct programme *g, int p, int d, int s, i
 
 #define CELL 6		/* a column: five characters and a space */
 
+/* Short names of the activities, at most five characters, all different:
+ * the id when it fits, else its first three and last two characters
+ * ("inpatient-am" is "inpam"), else a number. */
+static char (*short_names(const struct programme *g))[CELL]
+{
+	char (*v)[CELL] = xcalloc((size_t)g->nacts, sizeof *v);
+	for (int a = 0; a < g->nacts; a++) {
+		const char *id = g->act[a].id;
+		size_t n = strlen(id);
+		if (n < CELL)
+			memcpy(v[a], id, n);
+		else
+			snprintf(v[a], CELL, "%.3s%s", id, id + n - 2);
+		for (int b = 0; b < a; b++)
+			if (strcmp(v[a], v[b]) == 0) {
+				snprintf(v[a], CELL, "a%d", a % 10000);
+				break;
+			}
+	}
+	return v;
+}
+
 void
 planout_table(FILE *fp, const struct programme *g, const int *x)
 {
@@ -68,21 +91,23 @@ planout_table(FILE *fp, const struct programme *g, const int *x)
 		fprintf(fp, " %-*.*s", CELL - 1, 5, date + 5);
 	}
 	fputc('\n', fp);
+	char (*name)[CELL] = short_names(g);
 	for (int p = 0; p < g->npeople; p++)
 		for (int s = 0; s < g->nslots; s++) {
 			fprintf(fp, "%-*s %-*s", wname, s == 0 ? g->person[p] : "", wslot, g->slot[s]);
 			for (int d = 0; d < g->ndays; d++) {
 				int a = x[pg_cell(g, p, d, s)];
-				fprintf(fp, " %-*.*s", CELL - 1, CELL - 1, a >= 0 ? g->act[a].id : ".");
+				fprintf(fp, " %-*s", CELL - 1, a >= 0 ? name[a] : ".");
 			}
 			fputc('\n', fp);
 		}
 	fputc('\n', fp);
 	for (int a = 0; a < g->nacts; a++) {
 		const struct pg_activity *act = &g->act[a];
-		fprintf(fp, "%-*.*s %s (%s, %02d:%02d, %d min)\n", CELL - 1, CELL - 1, act->id, act->name,
+		fprintf(fp, "%-*s %s: %s (%s, %02d:%02d, %d min)\n", CELL - 1, name[a], act->id, act->name,
 			g->slot[act->slot], act->start / 60, act->start % 60, act->minutes);
 	}
+	free(name);
 }
 
 /* ---- iCalendar (RFC 5545) -------------------------------------------------- */
@@ -200,12 +225,9 @@ planout_ics(const char *dir, const struct programme *g, const int *x, char *err,
 	utc_stamp(stamp, sizeof stamp, (int64_t)time(NULL));
 	struct sbuf b = { 0 }, path = { 0 };
 	int rc = 0;
+	/* Everyone's file, an empty calendar too: a subscriber then loses
+	 * events that are no longer theirs. */
 	for (int p = 0; p < g->npeople && rc == 0; p++) {
-		int any = 0;
-		for (size_t c = pg_cell(g, p, 0, 0); c < pg_cell(g, p + 1, 0, 0) && !any; c++)
-			any = x[c] >= 0;
-		if (!any)
-			continue;
 		ics_person(&b, g, x, p, stamp);
 		sbuf_reset(&path);
 		sbuf_addf(&path, "%s/%s.ics", dir, g->person[p]);

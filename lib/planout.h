@@ -16,11 +16,14 @@ void planout_record(struct sbuf *b, const struct programme *g, int p, int d, int
 	const char *change);
 
 /* Writes the schedule as a table: each person's lines, one per slot, a
- * column per day, with each activity's short name (a legend follows). */
+ * column per day, with each activity's short name: its id when that has
+ * at most five characters, else its first three and last two (a legend
+ * follows). */
 void planout_table(FILE *fp, const struct programme *g, const int *x);
 
-/* Writes dir/PERSON.ics for every person with an assignment (the folder
- * is made if missing; each file replaced whole).  0, or -1 with a sentence
+/* Writes dir/PERSON.ics for every person, an empty calendar for those
+ * without assignments (the folder is made if missing; each file replaced
+ * whole).  0, or -1 with a sentence
  * in err. */
 int planout_ics(const char *dir, const struct programme *g, const int *x, char *err, size_t n);
 
