@@ -534,6 +534,7 @@ struct cells {
 	const struct programme *g;
 	int *x;
 	long records;		/* assignments read */
+	long orphaned;		/* of which fit no cell */
 	struct sbuf orphans;	/* those that fit no cell, as lines */
 	int strict;		/* an assignment that fits no cell is an error */
 	const char *file;
@@ -585,6 +586,7 @@ add_cell(const struct rec *r, const char *file, long line, void *arg)
 		return 0;
 	cs->records++;
 	if (cell_of(cs, r->obj, file, line)) {
+		cs->orphaned++;
 		char *s = json_print(r->obj);
 		sbuf_adds(&cs->orphans, s);
 		sbuf_addc(&cs->orphans, '\n');
@@ -990,11 +992,17 @@ repair_programme(const struct programme *g, const struct opts *o)
 	po.ref = ref.x;
 	po.stall = REPAIR_STALL;
 	long long published = ref.records;
-	if (o->max_changes >= 0)
+	/* Assignments that fit no cell any more are removed whatever
+	 * happens: changes, and counted against the cap. */
+	if (o->max_changes >= 0) {
 		po.max_changes = o->max_changes_pct ? o->max_changes * published / 100 : o->max_changes;
+		po.max_changes = po.max_changes > ref.orphaned ? po.max_changes - ref.orphaned : 0;
+	}
 	int *x = xmalloc(pg_cells(g) * sizeof(int));
 	plan_search(g, &po, x, &res);
-	long long changes = res.score.change_count;
+	long long changes = res.score.change_count + ref.orphaned;
+	struct plan_score shown = res.score;
+	shown.change_count = changes;
 	int rc = EXIT_OK;
 	if (!res.legal) {
 		explain_infeasible(g, &po, x, &res, "repair", o->verbose);
@@ -1005,11 +1013,11 @@ repair_programme(const struct programme *g, const struct opts *o)
 		write_diff(g, &ref, x);
 	}
 	if (o->output == OUT_NDJSON)
-		write_plan_summary("repair", g, x, &res.score, &res, o, NULL, 0);
+		write_plan_summary("repair", g, x, &shown, &res, o, NULL, 0);
 	if (!o->quiet && res.legal) {
 		char cap[64] = "no cap";
 		if (po.max_changes >= 0)
-			snprintf(cap, sizeof cap, "cap %lld", po.max_changes);
+			snprintf(cap, sizeof cap, "cap %lld", po.max_changes + ref.orphaned);
 		rota_warnx("repair: %lld change%s (%.1f%% of %lld published assignments, %s), objective %lld, "
 			   "%.2f s", changes, changes == 1 ? "" : "s",
 			published ? 100.0 * (double)changes / (double)published : 0.0, published, cap,

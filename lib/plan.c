@@ -235,7 +235,7 @@ person_cost(struct state *st, int p, long long *soft, long long *hard)
 			int i = d * S + s, a = row[i];
 			if (lock[i] != PG_UNLOCKED && lock[i] != a) {
 				h++;
-				violation(st, "programme.locked", p, d, s, lock[i], a, lock[i]);
+				violation(st, "programme.locked", p, d, s, lock[i], 1, 0);
 			}
 			if (a < 0)
 				continue;
@@ -839,7 +839,9 @@ anneal_scope(struct state *st, const struct shared *sh, const struct scope *sc, 
 			if (f >= 1)
 				break;
 			temp = temp_start * pow(TEMP_END / temp_start, f);
-			if (o->stall > 0 && best_legal && now - run->best_at > o->stall)
+			/* A stall ends a search; a search that found nothing
+			 * legal gets ten times as long before it gives up. */
+			if (o->stall > 0 && now - run->best_at > (best_legal ? 1 : 10) * o->stall)
 				break;
 			if (show && now - shown >= 1) {
 				progress(o, st, now);

@@ -26,7 +26,8 @@ struct plan_opts {
 	long long max_changes;	/* -1: no cap */
 	const int *start;	/* where the search starts [cell], or NULL */
 	double stall;		/* stop when a legal best has not improved for this
-				 * long (seconds); 0: never */
+				 * long (seconds), an illegal one for ten times
+				 * as long; 0: never */
 };
 
 struct plan_score {

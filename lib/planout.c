@@ -47,23 +47,33 @@ planout_record(struct sbuf *b, const struct programme *g, int p, int d, int s, i
 #define CELL 6		/* a column: five characters and a space */
 
 /* Short names of the activities, at most five characters, all different:
- * the id when it fits, else its first three and last two characters
- * ("inpatient-am" is "inpam"), else a number. */
+ * the id when it fits (ids are unique), else its first three and last two
+ * characters ("inpatient-am" is "inpam"), else "#" and a number. */
+static int
+name_taken(char (*v)[CELL], int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 static char (*short_names(const struct programme *g))[CELL]
 {
 	char (*v)[CELL] = xcalloc((size_t)g->nacts, sizeof *v);
+	for (int a = 0; a < g->nacts; a++)
+		if (strlen(g->act[a].id) < CELL)
+			strcpy(v[a], g->act[a].id);
 	for (int a = 0; a < g->nacts; a++) {
 		const char *id = g->act[a].id;
 		size_t n = strlen(id);
 		if (n < CELL)
-			memcpy(v[a], id, n);
-		else
-			snprintf(v[a], CELL, "%.3s%s", id, id + n - 2);
-		for (int b = 0; b < a; b++)
-			if (strcmp(v[a], v[b]) == 0) {
-				snprintf(v[a], CELL, "a%d", a % 10000);
-				break;
-			}
+			continue;
+		char try[CELL];
+		snprintf(try, CELL, "%.3s%s", id, id + n - 2);
+		for (int k = 0; name_taken(v, g->nacts, try); k++)
+			snprintf(try, CELL, "#%u", (unsigned)k % 10000u);
+		strcpy(v[a], try);
 	}
 	return v;
 }
