@@ -122,20 +122,24 @@ planout_table(FILE *fp, const struct programme *g, const int *x)
 
 /* ---- iCalendar (RFC 5545) -------------------------------------------------- */
 
-/* A content line, folded at 75 octets (not inside a UTF-8 sequence) and
- * ended with CRLF. */
+/* A content line, folded so that no line passes 75 octets (a fold never
+ * splits a UTF-8 sequence) and ended with CRLF. */
 static void
 ics_line(struct sbuf *b, const char *s)
 {
 	size_t n = strlen(s), col = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		unsigned char ch = (unsigned char)s[i];
-		if (col >= 74 && (ch & 0xc0) != 0x80) {
+		size_t len = ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
+		if (len > n - i)
+			len = n - i;
+		if (col + len > 75) {
 			sbuf_add(b, "\r\n ", 3);
 			col = 1;
 		}
-		sbuf_addc(b, (char)ch);
-		col++;
+		sbuf_add(b, s + i, len);
+		col += len;
+		i += len;
 	}
 	sbuf_add(b, "\r\n", 2);
 }

@@ -333,9 +333,10 @@ build_activities(struct programme *g, struct problem_builder *b, struct names *s
 			g->forbid[a * A + u] = 1;
 		}
 	}
-	/* Where each activity starts each day, as an instant: a local time
-	 * that a DST change skips starts at the first instant after it, one
-	 * that happens twice at the first of the two. */
+	/* Where each activity starts each day, as an instant.  A local time
+	 * that happens twice (clocks fall back) is the first of the two; one
+	 * that a change skips (clocks spring forward) moves forward by the
+	 * change, as mktime(3) does: 02:30 becomes 03:30. */
 	g->begins = xmalloc((size_t)g->ndays * (size_t)A * sizeof *g->begins);
 	for (int d = 0; d < g->ndays; d++)
 		for (int a = 0; a < A; a++) {
@@ -344,9 +345,8 @@ build_activities(struct programme *g, struct problem_builder *b, struct names *s
 				int before = tz_offset(g->tz, tz_day_start(g->tz, g->start + d) - 86400);
 				int after = tz_offset(g->tz, tz_day_start(g->tz, g->start + d + 2));
 				int64_t t1 = local - before, t2 = local - after;
-				t = tz_offset(g->tz, t1) == before ? t1 : t2;
-				if (tz_offset(g->tz, t2) == after && t2 < t)
-					t = t2;
+				int ok1 = tz_offset(g->tz, t1) == before, ok2 = tz_offset(g->tz, t2) == after;
+				t = ok1 && ok2 ? (t1 < t2 ? t1 : t2) : ok2 ? t2 : t1;
 			}
 			g->begins[(size_t)d * A + a] = t;
 		}

@@ -103,7 +103,7 @@ main(void)
 	snprintf(cmd, sizeof cmd, "sqlite3 %s 'INSERT INTO rota_schema VALUES (99)'", path);
 	if (system(cmd) == 0) {
 		st = store_open(path, err, sizeof err);
-		tap_ok(st == NULL && strstr(err, "schema is version 99, newer than this rota's (2)"),
+		tap_ok(st == NULL && strstr(err, "schema is version 99, newer than this rota's (3)"),
 			"newer schema refused: %s", err);
 	} else {
 		tap_ok(1, "# SKIP sqlite3 shell not installed");
