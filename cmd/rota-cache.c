@@ -21,7 +21,7 @@
 
 #include "cache.h"
 #include "json.h"
-#include "pq.h"
+#include "lock.h"
 #include "util.h"
 
 extern char **environ;
@@ -711,13 +711,6 @@ valid_lock_name(const char *s)
 	return 1;
 }
 
-static void
-nap(void)
-{
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
-	nanosleep(&ts, NULL);
-}
-
 /* mkdir -p, each folder made 0700 as the cache's own. */
 static int
 make_folders(char *path)
@@ -738,10 +731,11 @@ make_folders(char *path)
 
 /* A file lock beside the cache: the kernel drops it when its last holder
  * dies, so a killed job leaves no stale lock. */
-static int
+static struct lock *
 file_lock(const struct opts *o, const char *name, double wait)
 {
-	char path[4200], dir[4096];
+	char path[4200], dir[4096], err[4400];
+	int busy;
 	if (o->path)
 		snprintf(dir, sizeof dir, "%s", o->path);
 	else if (cache_default_path(dir, sizeof dir) < 0)
@@ -756,63 +750,23 @@ file_lock(const struct opts *o, const char *name, double wait)
 	if (make_folders(path) < 0)
 		rota_err(EXIT_STORE, "%s", path);
 	snprintf(path, sizeof path, "%s/locks/%s.lock", dir, name);
-	int fd = open(path, O_RDWR | O_CREAT, 0600);
-	if (fd < 0)
-		rota_err(EXIT_STORE, "%s", path);
-	double until = rota_now() + wait;
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			rota_err(EXIT_STORE, "%s", path);
-		if (rota_now() >= until)
-			rota_errx(EXIT_BUSY, "lock %s is held by another process%s", name,
-				wait > 0 ? " (waited for it)" : "");
-		nap();
-	}
-	/* Who holds it, for people looking: the lock is flock, not the text. */
-	char pid[32];
-	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == 0 && write(fd, pid, (size_t)n) < 0)
-		rota_warn("%s", path);
-	return fd;
+	struct lock *l = lock_file(path, wait, &busy, err, sizeof err);
+	if (l == NULL)
+		rota_errx(busy ? EXIT_BUSY : EXIT_STORE, busy ? "lock %s is %s" : "%.0s%s", name, err);
+	return l;
 }
 
 /* A PostgreSQL advisory lock, held by this session: it holds across
  * machines and ends with the connection. */
-static PGconn *
+static struct lock *
 pg_lock(const char *conninfo, const char *name, double wait)
 {
-	char err[256];
-	if (pq_load(err, sizeof err) < 0)
-		rota_errx(EXIT_STORE, "--db: %s", err);
-	PGconn *pg = pq.connectdb(conninfo);
-	if (pq.status(pg) != CONNECTION_OK) {
-		rota_warnx("--db: %s", pq.errorMessage(pg));
-		pq.finish(pg);
-		exit(EXIT_STORE);
-	}
-	char id[32];
-	snprintf(id, sizeof id, "%lld", (long long)XXH3_64bits(name, strlen(name)));
-	const char *params[1] = { id };
-	double until = rota_now() + wait;
-	for (;;) {
-		PGresult *r = pq.execParams(pg, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, params,
-			NULL, NULL, 0);
-		if (pq.resultStatus(r) != PGRES_TUPLES_OK) {
-			rota_warnx("--db: %s", pq.errorMessage(pg));
-			pq.clear(r);
-			pq.finish(pg);
-			exit(EXIT_STORE);
-		}
-		int got = strcmp(pq.getvalue(r, 0, 0), "t") == 0;
-		pq.clear(r);
-		if (got)
-			return pg;
-		if (rota_now() >= until) {
-			pq.finish(pg);
-			rota_errx(EXIT_BUSY, "lock %s is held by another session of the server", name);
-		}
-		nap();
-	}
+	char err[1024];
+	int busy;
+	struct lock *l = lock_pg(conninfo, name, wait, &busy, err, sizeof err);
+	if (l == NULL)
+		rota_errx(busy ? EXIT_BUSY : EXIT_STORE, busy ? "lock %s is %s" : "--db: %.0s%s", name, err);
+	return l;
 }
 
 static int
@@ -834,10 +788,7 @@ cmd_lock(struct opts *o, int argc, char **argv)
 	free_sub(&after);
 	if (i >= argc)
 		usage_error("lock: expected -- COMMAND [ARG]...%s", "");
-	int fd = -1;
-	PGconn *pg = s.db ? pg_lock(s.db, name, s.wait) : NULL;
-	if (!pg)
-		fd = file_lock(o, name, s.wait);
+	struct lock *lk = s.db ? pg_lock(s.db, name, s.wait) : file_lock(o, name, s.wait);
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
@@ -852,10 +803,7 @@ cmd_lock(struct opts *o, int argc, char **argv)
 	while (waitpid(pid, &ws, 0) < 0)
 		if (errno != EINTR)
 			rota_err(EXIT_IO, "waitpid");
-	if (pg)
-		pq.finish(pg);	/* ends the session, and with it the lock */
-	if (fd >= 0)
-		close(fd);
+	lock_release(lk);	/* a session's end ends an advisory lock */
 	free_sub(&s);
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }

@@ -30,6 +30,7 @@ pq_load(char *err, size_t errlen)
 		S(putCopyData, "PQputCopyData"), S(putCopyEnd, "PQputCopyEnd"),
 		S(resultStatus, "PQresultStatus"), S(resultErrorMessage, "PQresultErrorMessage"),
 		S(resultErrorField, "PQresultErrorField"), S(ntuples, "PQntuples"),
+		S(nfields, "PQnfields"), S(fname, "PQfname"), S(cmdTuples, "PQcmdTuples"),
 		S(getvalue, "PQgetvalue"), S(getisnull, "PQgetisnull"), S(clear, "PQclear"),
 #undef S
 	};

@@ -30,6 +30,9 @@ struct pq_api {
 	char *(*resultErrorMessage)(const PGresult *res);
 	char *(*resultErrorField)(const PGresult *res, int fieldcode);
 	int (*ntuples)(const PGresult *res);
+	int (*nfields)(const PGresult *res);
+	char *(*fname)(const PGresult *res, int field_num);
+	char *(*cmdTuples)(PGresult *res);
 	char *(*getvalue)(const PGresult *res, int tup_num, int field_num);
 	int (*getisnull)(const PGresult *res, int tup_num, int field_num);
 	void (*clear)(PGresult *res);

@@ -307,6 +307,15 @@ store_rollback(struct store *st)
 }
 
 int store_put(struct store *st, const struct rec *r) { return st->ops->put(st, r); }
+int store_exec(struct store *st, const char *sql) { return st->ops->exec(st, sql, 0, NULL); }
+
+int
+store_query(struct store *st, const char *sql, int n, const char *const *params, store_row_fn *row,
+	void *arg, long long *changes)
+{
+	long long dummy;
+	return st->ops->query(st, sql, n, params, row, arg, changes ? changes : &dummy);
+}
 int store_flush(struct store *st) { return st->ops->flush(st); }
 
 /* The schema version that brought a type's table: an older store is read

@@ -52,6 +52,19 @@ int store_count(struct store *st, const struct rec_type *rt, long long *n);
  * walk and is returned. */
 int store_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *), void *arg);
 
+/* Runs SQL text of any number of statements without parameters.  For the
+ * tools that keep objects of their own in a store (rota-mview-refresh);
+ * never SQL made from data: data goes in parameters. */
+int store_exec(struct store *st, const char *sql);
+/* Runs one statement with text parameters ($1, $2, … on PostgreSQL, ? on
+ * SQLite: write the statement for the store's kind); calls row (if not
+ * NULL) with each row; *changes (if not NULL) receives the count of rows
+ * an INSERT, UPDATE or DELETE changed.  A non-zero return of row stops the
+ * walk and is returned. */
+typedef int store_row_fn(int ncols, char *const *cols, char *const *names, void *arg);
+int store_query(struct store *st, const char *sql, int n, const char *const *params, store_row_fn *row,
+	void *arg, long long *changes);
+
 /* The import ledger: which records of an import have been committed, so a
  * killed import resumes where it stopped.  Within a transaction. */
 int store_ledger_resume(struct store *st, const char *import_id, long long *done_records,

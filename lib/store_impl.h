@@ -10,6 +10,12 @@ struct store_ops {
 	/* First row's columns as malloc'd text (NULL for SQL NULL): 1 row, 0 none, -1 error. */
 	int (*query1)(struct store *st, const char *sql, int n, const char *const *params,
 		char **out, int nout);
+	/* Any one statement: row is called with each row's columns (text,
+	 * NULL for SQL NULL) and names; *changes receives the rows an
+	 * INSERT, UPDATE or DELETE changed.  0 or -1; a non-zero return of
+	 * row stops and is returned. */
+	int (*query)(struct store *st, const char *sql, int n, const char *const *params,
+		store_row_fn *row, void *arg, long long *changes);
 	int (*put)(struct store *st, const struct rec *r);
 	int (*flush)(struct store *st);
 	int (*each)(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *),

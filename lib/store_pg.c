@@ -94,6 +94,33 @@ pg_query1(struct store *st, const char *sql, int n, const char *const *params, c
 	return found;
 }
 
+static int
+pg_query(struct store *st, const char *sql, int n, const char *const *params, store_row_fn *row,
+	void *arg, long long *changes)
+{
+	*changes = 0;
+	if (quiesce(st))
+		return -1;
+	PGresult *res = run(st, sql, n, params);
+	ExecStatusType s = pq.resultStatus(res);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+		return fail(st, res);
+	*changes = atoll(pq.cmdTuples(res));
+	int rc = 0, ncols = pq.nfields(res), nrows = pq.ntuples(res);
+	char **cols = xcalloc((size_t)ncols + 1, sizeof *cols), **names = xcalloc((size_t)ncols + 1, sizeof *names);
+	for (int i = 0; i < ncols; i++)
+		names[i] = pq.fname(res, i);
+	for (int r = 0; r < nrows && rc == 0 && row; r++) {
+		for (int i = 0; i < ncols; i++)
+			cols[i] = pq.getisnull(res, r, i) ? NULL : pq.getvalue(res, r, i);
+		rc = row(ncols, cols, names, arg);
+	}
+	free(cols);
+	free(names);
+	pq.clear(res);
+	return rc;
+}
+
 /* COPY's text format: backslash escapes for the four bytes it reserves. */
 static void
 copy_text(struct sbuf *b, const char *s)
@@ -475,7 +502,7 @@ quiet(void *arg, const char *msg)
 }
 
 static const struct store_ops pg_ops = {
-	pg_exec, pg_query1, pg_put, pg_flush, pg_each, pg_discard, pg_close,
+	pg_exec, pg_query1, pg_query, pg_put, pg_flush, pg_each, pg_discard, pg_close,
 };
 
 int

@@ -81,6 +81,39 @@ sq_query1(struct store *st, const char *sql, int n, const char *const *params, c
 	return rc;
 }
 
+static int
+sq_query(struct store *st, const char *sql, int n, const char *const *params, store_row_fn *row,
+	void *arg, long long *changes)
+{
+	sqlite3_stmt *s;
+	*changes = 0;
+	if (sqlite3_prepare_v2(SQ(st)->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return fail(st);
+	int rc = bind_params(st, s, n, params), ncols = sqlite3_column_count(s);
+	char **cols = xcalloc((size_t)ncols + 1, sizeof *cols), **names = xcalloc((size_t)ncols + 1, sizeof *names);
+	for (int i = 0; i < ncols; i++)
+		names[i] = (char *)sqlite3_column_name(s, i);
+	while (rc == 0) {
+		int step = sqlite3_step(s);
+		if (step == SQLITE_DONE) {
+			*changes = sqlite3_changes64(SQ(st)->db);
+			break;
+		}
+		if (step != SQLITE_ROW) {
+			rc = fail(st);
+			break;
+		}
+		for (int i = 0; i < ncols; i++)
+			cols[i] = (char *)sqlite3_column_text(s, i);
+		if (row)
+			rc = row(ncols, cols, names, arg);
+	}
+	free(cols);
+	free(names);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 static sqlite3_stmt *
 upsert_stmt(struct store *st, const struct rec_type *rt)
 {
@@ -190,7 +223,7 @@ sq_close(struct store *st)
 }
 
 static const struct store_ops sqlite_ops = {
-	sq_exec, sq_query1, sq_put, sq_flush, sq_each, sq_discard, sq_close,
+	sq_exec, sq_query1, sq_query, sq_put, sq_flush, sq_each, sq_discard, sq_close,
 };
 
 static int
