@@ -35,7 +35,7 @@ usage(FILE *fp)
 "       rota-mview-refresh --list [-F table] [VIEW...]\n"
 "       rota-mview-refresh --show VIEW [-F table]\n"
 "Refresh the reporting views of a store: schedule_summary, person_workload,\n"
-"rotation_coverage (default: all three), each in one transaction.\n"
+"rotation_coverage (default: all three), together in one transaction.\n"
 "\n"
 "  -d, --db STORE         the store (default $ROTA_DB, else ./rota.db)\n"
 "  -i, --incremental      recompute only the rows the change log touches;\n"

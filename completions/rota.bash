@@ -380,6 +380,44 @@ _rota_cache()
 	# Keys and glob patterns: nothing to offer.
 }
 
+# rota-mview-refresh(1)
+_rota_mview_views='schedule_summary person_workload rotation_coverage'
+
+_rota_mview_refresh()
+{
+	local opts='-d --db -F --format --full -h --help -i --incremental --if-stale
+		-l --list --query -q --quiet -s --show --threshold -v --verbose
+		--version -w --wait'
+
+	case $prev in
+	-F|--format)
+		COMPREPLY=($(compgen -W 'ndjson table' -- "$cur"))
+		return;;
+	-s|--show|--query)
+		COMPREPLY=($(compgen -W "$_rota_mview_views" -- "$cur"))
+		return;;
+	-d|--db)
+		_rota_files
+		return;;
+	--if-stale|--threshold|-w|--wait)
+		return;;		# a duration or a number: nothing to offer
+	-h|--help|--version)
+		return;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		return
+	fi
+	# --show and --query name their one view; the others take views.
+	local w
+	for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+		case $w in
+		-s|--show|--show=*|--query|--query=*) return;;
+		esac
+	done
+	COMPREPLY=($(compgen -W "$_rota_mview_views" -- "$cur"))
+}
+
 _rota()
 {
 	local cur prev dashdash=0 i
@@ -400,7 +438,8 @@ _rota()
 	rota-solve)	_rota_solve;;
 	rota-check-acgme)	_rota_check_acgme;;
 	rota-cache)	_rota_cache;;
+	rota-mview-refresh)	_rota_mview_refresh;;
 	esac
 }
 
-complete -F _rota rota-import rota-solve rota-check-acgme rota-cache
+complete -F _rota rota-import rota-solve rota-check-acgme rota-cache rota-mview-refresh

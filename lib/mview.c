@@ -142,21 +142,33 @@ year_select(struct sbuf *b, const char *where)
 		"WHERE y.kind = 'year' %s GROUP BY w.person, y.start, y.\"end\"", where);
 }
 
+/* "name(col, col, …)": a view's columns, for a WITH that names them. */
+static void
+named(struct sbuf *b, enum mview_id v)
+{
+	const struct mview_def *def = &mview_defs[v];
+	sbuf_addf(b, "%s (", def->name);
+	for (int i = 0; i < def->ncolumns; i++)
+		sbuf_addf(b, "%s\"%s\"", i ? ", " : "", def->columns[i].name);
+	sbuf_adds(b, ") AS (");
+}
+
 char *
 mview_query(enum mview_id v, int pg)
 {
 	struct sbuf b = { 0 };
 	const struct dialect *d = pg ? &pg_sql : &sqlite_sql;
+	sbuf_adds(&b, "WITH ");
+	named(&b, v);
 	switch (v) {
 	case MV_SCHEDULE_SUMMARY: summary_select(&b, ""); break;
 	case MV_ROTATION_COVERAGE: coverage_select(&b, "", ""); break;
-	case MV_PERSON_WORKLOAD:
-		sbuf_adds(&b, "WITH person_workload AS (");
-		workload_select(&b, d, "");
-		sbuf_adds(&b, ") SELECT * FROM person_workload UNION ALL ");
+	default: workload_select(&b, d, ""); break;
+	}
+	sbuf_addf(&b, ") SELECT * FROM %s", mview_defs[v].name);
+	if (v == MV_PERSON_WORKLOAD) {
+		sbuf_adds(&b, " UNION ALL ");
 		year_select(&b, "");
-		break;
-	default: break;
 	}
 	return b.s;
 }
