@@ -104,8 +104,13 @@ coverage_select(struct sbuf *b, const char *where_a, const char *where_c)
 }
 
 /* Weeks and blocks of each person, zero rows for those without work. */
+/* The people and periods whose rows to compute: all, or the keys. */
+#define ALL_PEOPLE "FROM people p CROSS JOIN rota_mv_periods per "
+#define KEYED_PEOPLE "FROM rota_mv_pkeys k JOIN people p ON p.id = k.person " \
+	"JOIN rota_mv_periods per ON per.kind = k.kind AND per.start = k.start "
+
 static void
-workload_select(struct sbuf *b, const struct dialect *d, const char *where)
+workload_select(struct sbuf *b, const struct dialect *d, const char *from)
 {
 	const char *m = d->minutes;
 	sbuf_addf(b,
@@ -122,24 +127,27 @@ workload_select(struct sbuf *b, const struct dialect *d, const char *where)
 		"THEN a.\"date\" END), "
 		"min(CASE WHEN a.person IS NOT NULL AND " KIND " <> 'leave' THEN a.\"date\" END), "
 		"max(CASE WHEN a.person IS NOT NULL AND " KIND " <> 'leave' THEN a.\"date\" END) "
-		"FROM people p CROSS JOIN rota_mv_periods per "
+		"%s"
 		"LEFT JOIN assignments a ON a.person = p.id AND a.\"date\" >= per.start "
 		"AND a.\"date\" <= per.\"end\" "
-		"WHERE per.kind IN ('week', 'block') %s "
-		"GROUP BY p.id, per.kind, per.start, per.\"end\"", m, m, m, m, m, d->weekend, where);
+		"WHERE per.kind IN ('week', 'block') "
+		"GROUP BY p.id, per.kind, per.start, per.\"end\"", m, m, m, m, m, d->weekend, from);
 }
 
 /* Academic years from their blocks, which partition them exactly. */
+#define ALL_YEARS "FROM rota_mv_periods y JOIN person_workload w ON w.period = 'block' "
+#define KEYED_YEARS "FROM rota_mv_ykeys k JOIN rota_mv_periods y ON y.kind = 'year' " \
+	"AND y.start = k.start JOIN person_workload w ON w.person = k.person AND w.period = 'block' "
+
 static void
-year_select(struct sbuf *b, const char *where)
+year_select(struct sbuf *b, const char *from)
 {
 	sbuf_addf(b,
 		"SELECT w.person, 'year', y.start, y.\"end\", sum(w.minutes), sum(w.minutes_clinical), "
 		"sum(w.minutes_education), sum(w.minutes_call), sum(w.minutes_leave), sum(w.half_days), "
 		"sum(w.calls), sum(w.weekend_days), min(w.first_date), max(w.last_date) "
-		"FROM rota_mv_periods y JOIN person_workload w ON w.period = 'block' "
-		"AND w.start >= y.start AND w.start <= y.\"end\" "
-		"WHERE y.kind = 'year' %s GROUP BY w.person, y.start, y.\"end\"", where);
+		"%sAND w.start >= y.start AND w.start <= y.\"end\" "
+		"WHERE y.kind = 'year' GROUP BY w.person, y.start, y.\"end\"", from);
 }
 
 /* "name(col, col, …)": a view's columns, for a WITH that names them. */
@@ -163,12 +171,12 @@ mview_query(enum mview_id v, int pg)
 	switch (v) {
 	case MV_SCHEDULE_SUMMARY: summary_select(&b, ""); break;
 	case MV_ROTATION_COVERAGE: coverage_select(&b, "", ""); break;
-	default: workload_select(&b, d, ""); break;
+	default: workload_select(&b, d, ALL_PEOPLE); break;
 	}
 	sbuf_addf(&b, ") SELECT * FROM %s", mview_defs[v].name);
 	if (v == MV_PERSON_WORKLOAD) {
 		sbuf_adds(&b, " UNION ALL ");
-		year_select(&b, "");
+		year_select(&b, ALL_YEARS);
 	}
 	return b.s;
 }
@@ -314,7 +322,8 @@ mview_setup(struct store *st)
 		"\"end\" text NOT NULL, PRIMARY KEY (kind, start));\n"
 		"CREATE TABLE IF NOT EXISTS rota_mv_refresh_log (id %s, view text NOT NULL, "
 		"mode text NOT NULL, started text NOT NULL, seconds %s, rows_changed bigint);\n"
-		"CREATE INDEX IF NOT EXISTS rota_mv_assignments_date ON assignments (\"date\", activity);\n",
+		"CREATE INDEX IF NOT EXISTS rota_mv_assignments_date ON assignments (\"date\", activity);\n"
+		"CREATE INDEX IF NOT EXISTS rota_mv_covers_date ON covers (\"date\", activity);\n",
 		d->serial, d->serial, d->real);
 	if (store_kind(st) == STORE_PG)
 		pg_triggers(&b);
@@ -344,6 +353,16 @@ academic_year(int64_t day, int64_t *first, int64_t *last)
 		y--;
 	*first = rtime_days_from_civil(y, 7, 1);
 	*last = rtime_days_from_civil(y + 1, 7, 1) - 1;
+}
+
+/* The first day of the block holding day. */
+static int64_t
+block_of(int64_t day)
+{
+	int64_t y0, y1, k;
+	academic_year(day, &y0, &y1);
+	k = (day - y0) / 28;
+	return y0 + 28 * (k > 12 ? 12 : k);
 }
 
 static int
@@ -388,32 +407,39 @@ data_range(struct store *st, char *range, size_t n, int64_t *lo, int64_t *hi)
 		*lo = d;
 	if (!h2.null && rtime_parse_date(h2.text, strlen(h2.text), &d, &why) == 0 && d > *hi)
 		*hi = d;
-	if (*lo > *hi)
+	if (*lo > *hi) {
 		snprintf(range, n, "none");
-	else {
-		char a[11], b[11];
-		rtime_format_date(*lo, a);
-		rtime_format_date(*hi, b);
-		snprintf(range, n, "%s..%s", a, b);
+		return 0;
 	}
+	/* The key of the periods the dates reach: the first and last week
+	 * and block.  It changes only when the set of periods does. */
+	char w0[11], w1[11], b0[11], b1[11];
+	rtime_format_date(*lo - rtime_weekday(*lo), w0);
+	rtime_format_date(*hi - rtime_weekday(*hi), w1);
+	rtime_format_date(block_of(*lo), b0);
+	rtime_format_date(block_of(*hi), b1);
+	snprintf(range, n, "%s..%s %s..%s", w0, w1, b0, b1);
 	return 0;
 }
 
-/* Makes the periods table match the data; *changed when it did not. */
+/* Makes the periods table match the data.  The periods it was made for
+ * are kept in the state, under the name "*periods" (no view's). */
+#define PERIODS_ROW "*periods"
+
 static int
-periods_update(struct store *st, const char *range, int64_t lo, int64_t hi, int *changed)
+periods_update(struct store *st, const char *range, int64_t lo, int64_t hi)
 {
 	struct first f = { .got = 0 };
-	if (store_query(st, "SELECT periods FROM rota_mv_state WHERE view = 'person_workload'", 0, NULL,
+	if (store_query(st, "SELECT periods FROM rota_mv_state WHERE view = '" PERIODS_ROW "'", 0, NULL,
 		    take_first, &f, NULL) < 0)
 		return -1;
-	long long have;
-	if (number(st, "SELECT count(*) FROM rota_mv_periods", 0, NULL, &have) < 0)
-		return -1;
-	*changed = !f.got || f.null || strcmp(f.text, range) != 0;
-	if (!*changed && (have > 0 || strcmp(range, "none") == 0))
+	if (f.got && !f.null && strcmp(f.text, range) == 0)
 		return 0;
-	*changed = 1;
+	const char *params[] = { range };
+	if (store_exec(st, "DELETE FROM rota_mv_state WHERE view = '" PERIODS_ROW "'") < 0 ||
+	    store_query(st, "INSERT INTO rota_mv_state (view, periods) VALUES ('" PERIODS_ROW "', $1)", 1,
+		    params, NULL, NULL, NULL) < 0)
+		return -1;
 	if (store_exec(st, "DELETE FROM rota_mv_periods") < 0)
 		return -1;
 	if (lo > hi)
@@ -470,13 +496,13 @@ refresh_full(struct store *st, enum mview_id v, long long *changed)
 		switch (v) {
 		case MV_SCHEDULE_SUMMARY: summary_select(&q, ""); break;
 		case MV_ROTATION_COVERAGE: coverage_select(&q, "", ""); break;
-		default: workload_select(&q, dialect_of(st), ""); break;
+		default: workload_select(&q, dialect_of(st), ALL_PEOPLE); break;
 		}
 		rc = insert_into(st, def, q.s, 0, NULL, changed);
 	}
 	if (rc == 0 && v == MV_PERSON_WORKLOAD) {
 		sbuf_reset(&q);
-		year_select(&q, "");
+		year_select(&q, ALL_YEARS);
 		rc = insert_into(st, def, q.s, 0, NULL, changed);
 	}
 	sbuf_free(&q);
@@ -512,7 +538,8 @@ refresh_days(struct store *st, enum mview_id v, const char *const *range, long l
 	int rc = run(st, q.s, 0, NULL, changed);
 	sbuf_reset(&q);
 	if (v == MV_SCHEDULE_SUMMARY)
-		summary_select(&q, "WHERE (a.\"date\", coalesce(a.activity, '')) IN "
+		/* The raw columns, so that the (date, activity) index serves. */
+		summary_select(&q, "WHERE (a.\"date\", a.activity) IN "
 				   "(SELECT \"date\", activity FROM rota_mv_keys)");
 	else
 		coverage_select(&q, "WHERE (a.\"date\", a.activity) IN (SELECT \"date\", activity FROM rota_mv_keys)",
@@ -557,13 +584,12 @@ refresh_people(struct store *st, const char *const *range, long long *changed)
 		rc = run(st, "DELETE FROM person_workload WHERE period = 'year' AND (person, start) IN "
 			"(SELECT person, start FROM rota_mv_ykeys)", 0, NULL, changed);
 	if (rc == 0) {
-		workload_select(&q, dialect_of(st), "AND (p.id, per.kind, per.start) IN "
-						    "(SELECT person, kind, start FROM rota_mv_pkeys)");
+		workload_select(&q, dialect_of(st), KEYED_PEOPLE);
 		rc = insert_into(st, def, q.s, 0, NULL, changed);
 	}
 	if (rc == 0) {
 		sbuf_reset(&q);
-		year_select(&q, "AND (w.person, y.start) IN (SELECT person, start FROM rota_mv_ykeys)");
+		year_select(&q, KEYED_YEARS);
 		rc = insert_into(st, def, q.s, 0, NULL, changed);
 	}
 	sbuf_free(&q);
@@ -592,14 +618,18 @@ mview_refresh(struct store *st, enum mview_id v, int incremental, long long thre
 	memset(res, 0, sizeof *res);
 	utc_now(started, sizeof started);
 	double t0 = rota_now();
-	struct first f = { .got = 0 };
+	struct first f = { .got = 0 }, fp = { .got = 0 };
 	const char *vp[] = { name };
 	if (store_query(st, "SELECT last_log FROM rota_mv_state WHERE view = $1", 1, vp, take_first, &f,
 		    NULL) < 0 ||
+	    store_query(st, "SELECT periods FROM rota_mv_state WHERE view = $1", 1, vp, take_first, &fp,
+		    NULL) < 0 ||
 	    number(st, "SELECT max(id) FROM rota_mv_log", 0, NULL, &top) < 0 ||
 	    data_range(st, range, sizeof range, &dlo, &dhi) < 0 ||
-	    periods_update(st, range, dlo, dhi, &periods_changed) < 0)
+	    periods_update(st, range, dlo, dhi) < 0)
 		return -1;
+	/* The view's rows are for the periods of its last refresh. */
+	periods_changed = !fp.got || fp.null || strcmp(fp.text, range) != 0;
 	known = f.got && !f.null;
 	last = known ? atoll(f.text) : 0;
 	snprintf(lo, sizeof lo, "%lld", last);
