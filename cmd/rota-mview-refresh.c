@@ -198,7 +198,7 @@ refresh(const struct opts *o, const char *spec)
 	struct mview_result res[MV_COUNT];
 	const char *skipped[MV_COUNT] = { NULL };
 	int ready;
-	if (store_begin(st) < 0 || (ready = mview_ready(st)) < 0 || (!ready && mview_setup(st) < 0))
+	if (store_begin(st) < 0 || (ready = mview_ready(st)) < 0 || (ready < 2 && mview_setup(st) < 0))
 		store_failed(st, spec);
 	for (int v = 0; v < MV_COUNT; v++) {
 		if (!(o->views & (1u << v)))

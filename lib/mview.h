@@ -47,7 +47,9 @@ struct mview_result {
 /* Creates the views, the change log and its triggers, the refresh log and
  * the state table if missing.  In the caller's transaction. */
 int mview_setup(struct store *st);
-/* Whether mview_setup has run on this store (1), not (0), or -1. */
+/* Whether mview_setup of this rota has run on this store (2), that of an
+ * older one (1: the views are there, mview_setup brings them up to date),
+ * none (0), or -1. */
 int mview_ready(struct store *st);
 /* Refreshes one view in the caller's transaction (after mview_setup):
  * incrementally when asked and possible (threshold: see above), else fully;
