@@ -19,7 +19,7 @@ struct opts {
 	enum action action;
 	const char *db;
 	int incremental;
-	long long threshold;
+	struct mview_threshold threshold;
 	long long if_stale;	/* seconds; -1: refresh whatever its age */
 	double wait;
 	int table, quiet, verbose;
@@ -42,7 +42,8 @@ usage(FILE *fp)
 "                         a full refresh when there is no earlier one, or\n"
 "                         more changes than --threshold\n"
 "      --full             rebuild each view whole (the default)\n"
-"      --threshold N      changes above which --incremental is full (default %d)\n"
+"      --threshold N|P%%   change-log entries above which --incremental is full,\n"
+"                         or a percentage of the assignments (default %g%%)\n"
 "      --if-stale AGE     refresh only views last refreshed longer ago than AGE\n"
 "                         (30s, 10m, 1h, 1d) or never\n"
 "  -w, --wait SECONDS     wait this long for a refresh already running\n"
@@ -58,7 +59,7 @@ usage(FILE *fp)
 "\n"
 "Exit status: 0 done; 2 usage; 4 store error; 5 another refresh holds the\n"
 "lock, or the store is locked; 7 output error.  See rota-mview-refresh(1).\n",
-		MVIEW_THRESHOLD_DEFAULT);
+		MVIEW_THRESHOLD_PERCENT);
 }
 
 static int
@@ -93,7 +94,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, actions = 0;
-	*o = (struct opts){ .threshold = MVIEW_THRESHOLD_DEFAULT, .if_stale = -1, .view = -1 };
+	*o = (struct opts){ .threshold = { -1, MVIEW_THRESHOLD_PERCENT }, .if_stale = -1, .view = -1 };
 	while ((c = getopt_long(argc, argv, "d:iw:ls:F:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -103,7 +104,18 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'i': o->incremental = 1; break;
 		case O_FULL: o->incremental = 0; break;
-		case O_THRESHOLD: o->threshold = opt_integer("--threshold", optarg, 0, 1LL << 50); break;
+		case O_THRESHOLD: {
+			size_t n = strlen(optarg);
+			if (n > 1 && optarg[n - 1] == '%') {
+				char num[64];
+				snprintf(num, sizeof num, "%.*s", (int)(n - 1), optarg);
+				o->threshold = (struct mview_threshold){ -1, opt_number("--threshold", num, 0, 1e6) };
+			} else {
+				o->threshold = (struct mview_threshold){ opt_integer("--threshold", optarg, 0,
+					1LL << 50), -1 };
+			}
+			break;
+		}
 		case O_IF_STALE: o->if_stale = opt_duration("--if-stale", optarg); break;
 		case 'w': o->wait = opt_number("--wait", optarg, 0, 1e7); break;
 		case 'l': o->action = A_LIST; actions++; break;
@@ -212,7 +224,7 @@ refresh(const struct opts *o, const char *spec)
 				continue;
 			}
 		}
-		if (mview_refresh(st, v, o->incremental, o->threshold, &res[v]) < 0)
+		if (mview_refresh(st, v, o->incremental, &o->threshold, &res[v]) < 0)
 			store_failed(st, spec);
 	}
 	if (mview_trim_log(st) < 0 || store_commit(st) < 0)

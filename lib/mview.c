@@ -649,8 +649,24 @@ utc_now(char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* 1 when pending log entries pass the threshold, 0 not, -1 error.  The
+ * assignments are counted only when it matters: a percentage of them can
+ * be passed only by more entries than a small fixed number. */
+static int
+over_threshold(struct store *st, const struct mview_threshold *t, long long pending)
+{
+	if (t->entries >= 0 && pending > t->entries)
+		return 1;
+	if (t->percent < 0 || pending <= 1000)
+		return 0;
+	long long rows;
+	if (number(st, "SELECT count(*) FROM assignments", 0, NULL, &rows) < 0)
+		return -1;
+	return (double)pending > t->percent / 100.0 * (double)rows;
+}
+
 int
-mview_refresh(struct store *st, enum mview_id v, int incremental, long long threshold,
+mview_refresh(struct store *st, enum mview_id v, int incremental, const struct mview_threshold *limit,
 	struct mview_result *res)
 {
 	const struct mview_def *def = &mview_defs[v];
@@ -694,7 +710,7 @@ mview_refresh(struct store *st, enum mview_id v, int incremental, long long thre
 		res->why_full = "a horizon changed";
 	else if (v == MV_PERSON_WORKLOAD && periods_changed)
 		res->why_full = "the dates reach other periods";
-	else if (res->pending > threshold)
+	else if (over_threshold(st, limit, res->pending) != 0)
 		res->why_full = "more changes than the threshold";
 	else
 		res->full = 0;
