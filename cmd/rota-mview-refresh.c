@@ -210,7 +210,7 @@ refresh(const struct opts *o, const char *spec)
 	struct mview_result res[MV_COUNT];
 	const char *skipped[MV_COUNT] = { NULL };
 	int ready;
-	if (store_begin(st) < 0 || (ready = mview_ready(st)) < 0 || (ready < 2 && mview_setup(st) < 0))
+	if (mview_begin(st) < 0 || (ready = mview_ready(st)) < 0 || (ready < 2 && mview_setup(st) < 0))
 		store_failed(st, spec);
 	for (int v = 0; v < MV_COUNT; v++) {
 		if (!(o->views & (1u << v)))
@@ -240,9 +240,9 @@ refresh(const struct opts *o, const char *spec)
 		if (skipped[v])
 			rota_warnx("%s: fresh, not refreshed", mview_defs[v].name);
 		else
-			rota_warnx("%s: %s, %lld change%s, %lld rows changed, %.3f s%s%s%s", mview_defs[v].name,
+			rota_warnx("%s: %s, %lld change%s, %lld row%s changed, %.3f s%s%s%s", mview_defs[v].name,
 				res[v].full ? "full" : "incremental", res[v].pending, res[v].pending == 1 ? "" : "s",
-				res[v].rows_changed, res[v].seconds, o->verbose && res[v].why_full ? " (" : "",
+				res[v].rows_changed, res[v].rows_changed == 1 ? "" : "s", res[v].seconds, o->verbose && res[v].why_full ? " (" : "",
 				o->verbose && res[v].why_full ? res[v].why_full : "",
 				o->verbose && res[v].why_full ? ")" : "");
 	}
@@ -312,6 +312,7 @@ struct shown {
 	int table;
 	char **cells;		/* row-major */
 	size_t nrows, cap;
+	int err;		/* errno of a failed write */
 };
 
 static int
@@ -342,7 +343,9 @@ show_row(int ncols, char *const *cols, char *const *names, void *arg)
 	}
 	int rc = json_println(stdout, j);
 	cJSON_Delete(j);
-	return rc;
+	if (rc)			/* an output error: stops the walk, exit 7 */
+		sh->err = errno;
+	return rc ? 1 : 0;
 }
 
 static void
@@ -356,14 +359,16 @@ print_table(const struct shown *sh)
 		for (int i = 0; i < n; i++)
 			if (strlen(sh->cells[r * (size_t)n + (size_t)i]) > w[i])
 				w[i] = strlen(sh->cells[r * (size_t)n + (size_t)i]);
+	/* Numbers to the right, text to the left, no blanks at the end. */
 	for (int i = 0; i < n; i++)
-		printf("%s%*s", i ? "  " : "", sh->def->columns[i].number ? (int)w[i] : -(int)w[i],
+		printf("%s%*s", i ? "  " : "", sh->def->columns[i].number ? (int)w[i] : i + 1 < n ? -(int)w[i] : 0,
 			sh->def->columns[i].name);
 	putchar('\n');
 	for (size_t r = 0; r < sh->nrows; r++) {
 		for (int i = 0; i < n; i++) {
 			char *cell = sh->cells[r * (size_t)n + (size_t)i];
-			printf("%s%*s", i ? "  " : "", sh->def->columns[i].number ? (int)w[i] : -(int)w[i], cell);
+			printf("%s%*s", i ? "  " : "", sh->def->columns[i].number ? (int)w[i] : i + 1 < n ? -(int)w[i] : 0,
+				cell);
 			free(cell);
 		}
 		putchar('\n');
@@ -378,10 +383,14 @@ show(const struct opts *o, const char *spec)
 	struct store *st = open_reading(spec, &ready);
 	if (!ready)
 		rota_errx(EXIT_STORE, "%s: no views yet: run rota-mview-refresh first", spec);
-	struct shown sh = { &mview_defs[o->view], o->table, NULL, 0, 0 };
+	struct shown sh = { &mview_defs[o->view], o->table, NULL, 0, 0, 0 };
 	int rc = mview_each(st, o->view, show_row, &sh);
 	if (rc < 0)
 		store_failed(st, spec);
+	if (rc > 0) {
+		errno = sh.err;
+		rota_err(EXIT_IO, "standard output");
+	}
 	if (o->table)
 		print_table(&sh);
 	free(sh.cells);

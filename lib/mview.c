@@ -301,7 +301,25 @@ number(struct store *st, const char *sql, int n, const char *const *params, long
 /* The version of what mview_setup makes, kept in the state as "*setup":
  * a store set up by an older rota is set up again (everything in it is
  * made IF NOT EXISTS or OR REPLACE). */
-#define SETUP_VERSION "2"
+#define SETUP_VERSION "4"
+
+struct counts2 {
+	long long a, b;
+	int got;
+};
+
+static int
+take_two(int ncols, char *const *cols, char *const *names, void *arg)
+{
+	(void)names;
+	struct counts2 *c = arg;
+	if (ncols >= 2 && !c->got) {
+		c->got = 1;
+		c->a = cols[0] ? atoll(cols[0]) : 0;
+		c->b = cols[1] ? atoll(cols[1]) : 0;
+	}
+	return 0;
+}
 
 int
 mview_ready(struct store *st)
@@ -337,13 +355,18 @@ mview_setup(struct store *st)
 		"CREATE INDEX IF NOT EXISTS rota_mv_assignments_date ON assignments (\"date\", activity);\n"
 		"CREATE INDEX IF NOT EXISTS rota_mv_covers_date ON covers (\"date\", activity);\n",
 		d->serial, d->serial, d->real);
-	if (store_kind(st) == STORE_PG)
+	if (store_kind(st) == STORE_PG) {
+		sbuf_adds(&b, "ALTER TABLE rota_mv_log ADD COLUMN IF NOT EXISTS xid xid8 NOT NULL "
+			"DEFAULT pg_current_xact_id();\n");
 		pg_triggers(&b);
-	else
+	} else {
 		sqlite_triggers(&b);
+	}
 	/* Last: its presence says the rest is there. */
 	sbuf_addf(&b, "CREATE TABLE IF NOT EXISTS " SETUP_MARK " (view text PRIMARY KEY, started text, "
 		"mode text, seconds %s, rows_changed bigint, last_log bigint, periods text);\n", d->real);
+	if (store_kind(st) == STORE_PG)
+		sbuf_adds(&b, "ALTER TABLE " SETUP_MARK " ADD COLUMN IF NOT EXISTS last_snapshot text;\n");
 	sbuf_adds(&b, "DELETE FROM " SETUP_MARK " WHERE view = '*setup';\n"
 		"INSERT INTO " SETUP_MARK " (view, mode) VALUES ('*setup', '" SETUP_VERSION "');\n");
 	int rc = store_exec(st, b.s);
@@ -551,24 +574,50 @@ keyed_plan(struct store *st, int on)
 				 : "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on");
 }
 
-/* The (date, activity) pairs that the log's entries in (lo, hi] touch. */
-static int
-day_keys(struct store *st, const char *const *range)
+/* The log entries a refresh consumes: after the view's last one and up
+ * to the newest this transaction sees.  On PostgreSQL, entries are
+ * numbered when written, not when committed, so a transaction still open
+ * at a refresh can commit entries numbered below what it consumed: each
+ * entry carries its transaction's id, the state keeps the snapshot of the
+ * view's last refresh, and a refresh also takes the entries that snapshot
+ * did not see. */
+struct window {
+	const char *params[3];
+	int n;
+	const char *cond;	/* over the log as l */
+};
+
+static void
+window_init(struct window *w, const struct store *st, const char *lo, const char *hi, const char *snap)
 {
-	return store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS rota_mv_keys (\"date\" text NOT NULL, "
+	int pg = store_kind(st) == STORE_PG;
+	*w = (struct window){ { lo, hi, snap }, pg ? 3 : 2,
+		pg ? "((l.id > CAST($1 AS bigint) OR NOT pg_visible_in_snapshot(l.xid, CAST($3 AS pg_snapshot))) "
+		     "AND l.id <= CAST($2 AS bigint))"
+		   : "(l.id > CAST($1 AS bigint) AND l.id <= CAST($2 AS bigint))" };
+}
+
+/* The (date, activity) pairs that the window's entries touch. */
+static int
+day_keys(struct store *st, const struct window *w)
+{
+	struct sbuf q = { 0 };
+	sbuf_addf(&q, "INSERT INTO rota_mv_keys (\"date\", activity) "
+		"SELECT l.\"date\", l.activity FROM rota_mv_log l WHERE %s "
+		"AND l.\"date\" IS NOT NULL AND l.activity IS NOT NULL "
+		"UNION SELECT a.\"date\", coalesce(a.activity, '') FROM assignments a "
+		"WHERE a.person IN (SELECT l.person FROM rota_mv_log l WHERE %s "
+		"AND l.\"date\" IS NULL AND l.person IS NOT NULL)", w->cond, w->cond);
+	int rc = store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS rota_mv_keys (\"date\" text NOT NULL, "
 			      "activity text NOT NULL, PRIMARY KEY (\"date\", activity));\n"
 			      "DELETE FROM rota_mv_keys") < 0 ||
-		store_query(st, "INSERT INTO rota_mv_keys (\"date\", activity) "
-				"SELECT \"date\", activity FROM rota_mv_log WHERE id > CAST($1 AS bigint) "
-				"AND id <= CAST($2 AS bigint) AND \"date\" IS NOT NULL AND activity IS NOT NULL "
-				"UNION SELECT a.\"date\", coalesce(a.activity, '') FROM assignments a "
-				"WHERE a.person IN (SELECT person FROM rota_mv_log WHERE id > CAST($1 AS bigint) "
-				"AND id <= CAST($2 AS bigint) AND \"date\" IS NULL AND person IS NOT NULL)",
-			2, range, NULL, NULL, NULL) < 0 ? -1 : 0;
+		store_query(st, q.s, w->n, w->params, NULL, NULL, NULL) < 0 ? -1 : 0;
+	sbuf_free(&q);
+	return rc;
 }
 
 static int
-refresh_days(struct store *st, enum mview_id v, const char *const *range, long long *changed)
+refresh_days(struct store *st, enum mview_id v, const struct window *range, long long *changed)
 {
 	const struct mview_def *def = &mview_defs[v];
 	struct sbuf q = { 0 };
@@ -595,7 +644,7 @@ refresh_days(struct store *st, enum mview_id v, const char *const *range, long l
  * blocks of the dates changed (all of them for a changed person), then the
  * years of those blocks. */
 static int
-refresh_people(struct store *st, const char *const *range, long long *changed)
+refresh_people(struct store *st, const struct window *w, long long *changed)
 {
 	const struct mview_def *def = &mview_defs[MV_PERSON_WORKLOAD];
 	struct sbuf q = { 0 };
@@ -605,16 +654,17 @@ refresh_people(struct store *st, const char *const *range, long long *changed)
 		"CREATE TEMP TABLE IF NOT EXISTS rota_mv_ykeys (person text NOT NULL, start text NOT NULL, "
 		"PRIMARY KEY (person, start));\n"
 		"DELETE FROM rota_mv_pkeys; DELETE FROM rota_mv_ykeys");
-	if (rc == 0)
-		rc = store_query(st, "INSERT INTO rota_mv_pkeys (person, kind, start, \"end\") "
-			"SELECT l.person, per.kind, per.start, per.\"end\" FROM rota_mv_log l JOIN rota_mv_periods per "
-			"ON per.kind IN ('week', 'block') AND l.\"date\" >= per.start AND l.\"date\" <= per.\"end\" "
-			"WHERE l.id > CAST($1 AS bigint) AND l.id <= CAST($2 AS bigint) AND l.person IS NOT NULL "
+	if (rc == 0) {
+		sbuf_addf(&q, "INSERT INTO rota_mv_pkeys (person, kind, start, \"end\") "
+			"SELECT l.person, per.kind, per.start, per.\"end\" FROM rota_mv_log l "
+			"JOIN rota_mv_periods per ON per.kind IN ('week', 'block') AND l.\"date\" >= per.start "
+			"AND l.\"date\" <= per.\"end\" WHERE %s AND l.person IS NOT NULL "
 			"UNION SELECT l.person, per.kind, per.start, per.\"end\" FROM rota_mv_log l "
-			"CROSS JOIN rota_mv_periods per "
-			"WHERE per.kind IN ('week', 'block') AND l.id > CAST($1 AS bigint) "
-			"AND l.id <= CAST($2 AS bigint) AND l.person IS NOT NULL AND l.\"date\" IS NULL",
-			2, range, NULL, NULL, NULL);
+			"CROSS JOIN rota_mv_periods per WHERE per.kind IN ('week', 'block') AND %s "
+			"AND l.person IS NOT NULL AND l.\"date\" IS NULL", w->cond, w->cond);
+		rc = store_query(st, q.s, w->n, w->params, NULL, NULL, NULL);
+		sbuf_reset(&q);
+	}
 	if (rc == 0)
 		rc = store_exec(st, "INSERT INTO rota_mv_ykeys (person, start) SELECT DISTINCT k.person, y.start "
 			"FROM rota_mv_pkeys k JOIN rota_mv_periods y ON y.kind = 'year' AND k.start >= y.start "
@@ -671,15 +721,22 @@ mview_refresh(struct store *st, enum mview_id v, int incremental, const struct m
 {
 	const struct mview_def *def = &mview_defs[v];
 	const char *name = def->name;
-	char lo[32] = "0", hi[32], range[64], started[40];
+	char lo[32] = "0", hi[32], range[64], started[40], snap[256] = "";
 	int64_t dlo, dhi;
 	long long last, top, everything;
 	int periods_changed, known;
 	memset(res, 0, sizeof *res);
 	utc_now(started, sizeof started);
 	double t0 = rota_now();
-	struct first f = { .got = 0 }, fp = { .got = 0 };
+	struct first f = { .got = 0 }, fp = { .got = 0 }, fx = { .got = 0 }, now = { .got = 0 };
 	const char *vp[] = { name };
+	int pg = store_kind(st) == STORE_PG;
+	if (pg && (store_query(st, "SELECT last_snapshot FROM rota_mv_state WHERE view = $1", 1, vp,
+			   take_first, &fx, NULL) < 0 ||
+		   store_query(st, "SELECT CAST(pg_current_snapshot() AS text)", 0, NULL, take_first, &now,
+			   NULL) < 0))
+		return -1;
+	snprintf(snap, sizeof snap, "%s", fx.got && !fx.null ? fx.text : now.text);
 	if (store_query(st, "SELECT last_log FROM rota_mv_state WHERE view = $1", 1, vp, take_first, &f,
 		    NULL) < 0 ||
 	    store_query(st, "SELECT periods FROM rota_mv_state WHERE view = $1", 1, vp, take_first, &fp,
@@ -694,13 +751,18 @@ mview_refresh(struct store *st, enum mview_id v, int incremental, const struct m
 	last = known ? atoll(f.text) : 0;
 	snprintf(lo, sizeof lo, "%lld", last);
 	snprintf(hi, sizeof hi, "%lld", top);
-	const char *window[] = { lo, hi };
-	if (number(st, "SELECT count(*) FROM rota_mv_log WHERE id > CAST($1 AS bigint) "
-		       "AND id <= CAST($2 AS bigint)", 2, window, &res->pending) < 0 ||
-	    number(st, "SELECT count(*) FROM rota_mv_log WHERE id > CAST($1 AS bigint) "
-		       "AND id <= CAST($2 AS bigint) AND person IS NULL AND \"date\" IS NULL", 2, window,
-		    &everything) < 0)
+	struct window window;
+	struct sbuf q = { 0 };
+	window_init(&window, st, lo, hi, snap);
+	sbuf_addf(&q, "SELECT count(*), count(CASE WHEN l.person IS NULL AND l.\"date\" IS NULL THEN 1 END) "
+		"FROM rota_mv_log l WHERE %s", window.cond);
+	struct counts2 c = { 0, 0, 0 };
+	int qrc = store_query(st, q.s, window.n, window.params, take_two, &c, NULL);
+	sbuf_free(&q);
+	if (qrc < 0)
 		return -1;
+	res->pending = c.a;
+	everything = c.b;
 	res->full = 1;
 	if (!incremental)
 		res->why_full = NULL;
@@ -715,8 +777,8 @@ mview_refresh(struct store *st, enum mview_id v, int incremental, const struct m
 	else
 		res->full = 0;
 	int rc = res->full ? refresh_full(st, v, &res->rows_changed)
-	       : v == MV_PERSON_WORKLOAD ? refresh_people(st, window, &res->rows_changed)
-					 : refresh_days(st, v, window, &res->rows_changed);
+	       : v == MV_PERSON_WORKLOAD ? refresh_people(st, &window, &res->rows_changed)
+					 : refresh_days(st, v, &window, &res->rows_changed);
 	if (rc < 0)
 		return -1;
 	res->seconds = rota_now() - t0;
@@ -724,12 +786,16 @@ mview_refresh(struct store *st, enum mview_id v, int incremental, const struct m
 	snprintf(secs, sizeof secs, "%.6f", res->seconds);
 	snprintf(changed, sizeof changed, "%lld", res->rows_changed);
 	const char *mode = res->full ? "full" : "incremental";
-	const char *state[] = { name, started, mode, secs, changed, hi, range };
+	const char *state[] = { name, started, mode, secs, changed, hi, range, now.got ? now.text : NULL };
 	const char *logged[] = { name, mode, started, secs, changed };
 	if (store_query(st, "DELETE FROM rota_mv_state WHERE view = $1", 1, vp, NULL, NULL, NULL) < 0 ||
-	    store_query(st, "INSERT INTO rota_mv_state (view, started, mode, seconds, rows_changed, "
-			    "last_log, periods) VALUES ($1, $2, $3, CAST($4 AS double precision), "
-			    "CAST($5 AS bigint), CAST($6 AS bigint), $7)", 7, state, NULL, NULL, NULL) < 0 ||
+	    store_query(st, pg ? "INSERT INTO rota_mv_state (view, started, mode, seconds, rows_changed, "
+				 "last_log, periods, last_snapshot) VALUES ($1, $2, $3, CAST($4 AS double precision), "
+				 "CAST($5 AS bigint), CAST($6 AS bigint), $7, $8)"
+			       : "INSERT INTO rota_mv_state (view, started, mode, seconds, rows_changed, "
+				 "last_log, periods) VALUES ($1, $2, $3, CAST($4 AS double precision), "
+				 "CAST($5 AS bigint), CAST($6 AS bigint), $7)", pg ? 8 : 7, state, NULL, NULL,
+		    NULL) < 0 ||
 	    store_query(st, "INSERT INTO rota_mv_refresh_log (view, mode, started, seconds, rows_changed) "
 			    "VALUES ($1, $2, $3, CAST($4 AS double precision), CAST($5 AS bigint))",
 		    5, logged, NULL, NULL, NULL) < 0)
@@ -741,7 +807,22 @@ int
 mview_trim_log(struct store *st)
 {
 	/* A view never refreshed has no state: its first refresh is full. */
+	if (store_kind(st) == STORE_PG)
+		return store_exec(st, "DELETE FROM rota_mv_log WHERE id <= (SELECT min(last_log) FROM "
+			"rota_mv_state) AND CAST(CAST(xid AS text) AS numeric) < (SELECT min(CAST(CAST("
+			"pg_snapshot_xmin(CAST(last_snapshot AS pg_snapshot)) AS text) AS numeric)) "
+			"FROM rota_mv_state)");
 	return store_exec(st, "DELETE FROM rota_mv_log WHERE id <= (SELECT min(last_log) FROM rota_mv_state)");
+}
+
+int
+mview_begin(struct store *st)
+{
+	if (store_begin(st) < 0)
+		return -1;
+	/* One snapshot for the whole refresh: the log entries it consumes
+	 * and the rows it reads are those of one moment. */
+	return store_kind(st) == STORE_PG ? store_exec(st, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ") : 0;
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -772,17 +853,24 @@ mview_status(struct store *st, enum mview_id v, struct mview_status *s)
 	const char *vp[] = { name };
 	struct first f = { .got = 0 };
 	memset(s, 0, sizeof *s);
+	struct first fx = { .got = 0 };
+	int pg = store_kind(st) == STORE_PG;
 	if (store_query(st, "SELECT started, mode, seconds, rows_changed FROM rota_mv_state WHERE view = $1",
 		    1, vp, take_status, s, NULL) < 0 ||
 	    store_query(st, "SELECT last_log FROM rota_mv_state WHERE view = $1", 1, vp, take_first, &f,
-		    NULL) < 0)
+		    NULL) < 0 ||
+	    (pg && store_query(st, "SELECT coalesce((SELECT last_snapshot FROM rota_mv_state WHERE view = $1), "
+				   "CAST(pg_current_snapshot() AS text))", 1, vp, take_first, &fx, NULL) < 0))
 		return -1;
-	const char *lo[] = { f.got && !f.null ? f.text : "0" };
-	char sql[128];
+	char sql[256];
+	struct window w;
+	window_init(&w, st, f.got && !f.null ? f.text : "0", "9223372036854775807",
+		fx.got && !fx.null ? fx.text : "");
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", name);
-	if (number(st, sql, 0, NULL, &s->rows) < 0 ||
-	    number(st, "SELECT count(*) FROM rota_mv_log WHERE id > CAST($1 AS bigint)", 1, lo,
-		    &s->pending) < 0)
+	if (number(st, sql, 0, NULL, &s->rows) < 0)
+		return -1;
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM rota_mv_log l WHERE %s", w.cond);
+	if (number(st, sql, w.n, w.params, &s->pending) < 0)
 		return -1;
 	if (s->refreshed) {
 		int64_t t;

@@ -51,6 +51,9 @@ struct mview_result {
 	double seconds;
 };
 
+/* Begins the transaction of a refresh: on PostgreSQL, REPEATABLE READ,
+ * so that the whole refresh sees one snapshot. */
+int mview_begin(struct store *st);
 /* Creates the views, the change log and its triggers, the refresh log and
  * the state table if missing.  In the caller's transaction. */
 int mview_setup(struct store *st);
