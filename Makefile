@@ -34,7 +34,7 @@ ALL_CFLAGS = $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DROTA_VERSION=
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
-TOOLS   = rota-import rota-solve rota-check-acgme rota-cache rota-mview-refresh
+TOOLS   = rota-import rota-solve rota-check-acgme rota-cache rota-mview-refresh rota-explain
 BINS    = $(TOOLS:%=$(B)/%)
 UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
 UNITS   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
