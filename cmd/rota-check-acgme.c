@@ -822,7 +822,7 @@ read_store(struct run *run)
 	static const enum rec_kind kinds[] = { RK_PERSON, RK_SHIFT, RK_ASSIGNMENT };
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if (store_each(st, rec_types[kinds[i]], add_stored, run) < 0)
-			rota_errx(store_busy(st) ? EXIT_BUSY : EXIT_STORE, "%s: %s", spec,
+			rota_errx(store_busy(st) ? EXIT_BUSY : EXIT_STORE, "%s: %s", store_name(st),
 				store_errmsg(st));
 	store_close(st);
 }

@@ -321,33 +321,6 @@ read_whole(const char *path)
 
 /* ---- planning on a store ------------------------------------------------------- */
 
-/* A connection string as it may be shown: a password in it, as a URI's
- * user:password@ or a password=… pair, becomes ***. */
-static void
-masked(const char *spec, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s", spec);
-	char *scheme = strstr(buf, "://");
-	if (scheme) {
-		char *at = strchr(scheme + 3, '@'), *colon = strchr(scheme + 3, ':');
-		if (at && colon && colon < at)
-			memmove(colon + 4, at, strlen(at) + 1), memcpy(colon + 1, "***", 3);
-	}
-	char *pw = strstr(buf, "password=");
-	if (pw) {
-		char *v = pw + 9, *end = v;
-		if (*end == '\'')
-			for (end++; *end && *end != '\''; end++)
-				end += *end == '\\' && end[1];
-		while (*end && !isspace((unsigned char)*end) && *end != '&')
-			end++;
-		if (*end == '\'')
-			end++;
-		memmove(v + 3, end, strlen(end) + 1);
-		memcpy(v, "***", 3);
-	}
-}
-
 struct planning {
 	const struct opts *o;
 	struct store *st;
@@ -667,13 +640,10 @@ plan_queries(const struct opts *o, struct out *w)
 	struct planning pl = { .o = o };
 	char err[1024];
 	const char *spec = store_spec(o->db);
-	masked(spec, pl.shown, sizeof pl.shown);
+	rota_spec_masked(spec, pl.shown, sizeof pl.shown);
 	pl.st = store_open_read(spec, err, sizeof err);
-	if (pl.st == NULL) {
-		/* The store's own message may repeat the name: never a password. */
-		rota_errx(errno == EBUSY ? EXIT_BUSY : EXIT_STORE, "%s: cannot open the store%s", pl.shown,
-			store_kind_of(spec) == STORE_PG ? " (see the server's message above, if any)" : "");
-	}
+	if (pl.st == NULL)	/* its message names the store masked */
+		rota_errx(errno == EBUSY ? EXIT_BUSY : EXIT_STORE, "%s", err);
 	pl.pg = store_kind(pl.st) == STORE_PG;
 	if ((o->analyze || o->verify) && !pl.pg && !o->quiet)
 		rota_warnx("%s: --analyze and --verify are for PostgreSQL; SQLite's plans are read as they are",

@@ -275,7 +275,7 @@ reject(struct run *r, const struct src_row *row, const struct rec_error *e)
 static noreturn void
 store_fail(struct run *r, const char *what)
 {
-	rota_warnx("%s: %s: %s", store_spec(r->o->db), what, store_errmsg(r->st));
+	rota_warnx("%s: %s: %s", store_name(r->st), what, store_errmsg(r->st));
 	int status = store_busy(r->st) ? EXIT_BUSY : EXIT_STORE;
 	store_rollback(r->st);
 	store_close(r->st);
@@ -443,7 +443,7 @@ read_store(const struct opts *o)
 	}
 	int failed = rc < 0 ? (store_busy(st) ? EXIT_BUSY : EXIT_STORE) : rc > 0 ? EXIT_IO : 0;
 	if (rc < 0)
-		rota_warnx("%s: %s", store_spec(o->db), store_errmsg(st));
+		rota_warnx("%s: %s", store_name(st), store_errmsg(st));
 	store_close(st);
 	int out = close_stdout();
 	return failed ? failed : out;

@@ -149,9 +149,9 @@ parse_args(int argc, char **argv, struct opts *o)
 }
 
 static noreturn void
-store_failed(struct store *st, const char *spec)
+store_failed(struct store *st)
 {
-	rota_errx(store_busy(st) ? EXIT_BUSY : EXIT_STORE, "%s: %s", spec, store_errmsg(st));
+	rota_errx(store_busy(st) ? EXIT_BUSY : EXIT_STORE, "%s: %s", store_name(st), store_errmsg(st));
 }
 
 /* ---- refresh ---------------------------------------------------------------- */
@@ -171,9 +171,12 @@ take_lock(const char *spec, double wait)
 		snprintf(path, sizeof path, "%s-mview.lock", spec);
 		l = lock_file(path, wait, &busy, err, sizeof err);
 	}
-	if (l == NULL)
+	if (l == NULL) {
+		char shown[1024];
+		rota_spec_masked(spec, shown, sizeof shown);
 		rota_errx(busy ? EXIT_BUSY : EXIT_STORE, busy ? "%s: a refresh is running: the lock is %s"
-							     : "%s: the lock: %s", spec, err);
+							     : "%s: the lock: %s", shown, err);
+	}
 	return l;
 }
 
@@ -211,24 +214,24 @@ refresh(const struct opts *o, const char *spec)
 	const char *skipped[MV_COUNT] = { NULL };
 	int ready;
 	if (mview_begin(st) < 0 || (ready = mview_ready(st)) < 0 || (ready < 2 && mview_setup(st) < 0))
-		store_failed(st, spec);
+		store_failed(st);
 	for (int v = 0; v < MV_COUNT; v++) {
 		if (!(o->views & (1u << v)))
 			continue;
 		if (o->if_stale >= 0 && ready) {
 			struct mview_status s;
 			if (mview_status(st, v, &s) < 0)
-				store_failed(st, spec);
+				store_failed(st);
 			if (s.refreshed && s.age < (double)o->if_stale) {
 				skipped[v] = "fresh";
 				continue;
 			}
 		}
 		if (mview_refresh(st, v, o->incremental, &o->threshold, &res[v]) < 0)
-			store_failed(st, spec);
+			store_failed(st);
 	}
 	if (mview_trim_log(st) < 0 || store_commit(st) < 0)
-		store_failed(st, spec);
+		store_failed(st);
 	store_close(st);
 	lock_release(lk);
 	for (int v = 0; v < MV_COUNT; v++) {
@@ -259,7 +262,7 @@ open_reading(const char *spec, int *ready)
 	if (st == NULL)
 		rota_errx(errno == EBUSY ? EXIT_BUSY : EXIT_STORE, "%s", err);
 	if ((*ready = mview_ready(st)) < 0)
-		store_failed(st, spec);
+		store_failed(st);
 	return st;
 }
 
@@ -276,7 +279,7 @@ list(const struct opts *o, const char *spec)
 			continue;
 		struct mview_status s = { 0 };
 		if (ready && mview_status(st, v, &s) < 0)
-			store_failed(st, spec);
+			store_failed(st);
 		if (o->table) {
 			char age[32] = "-";
 			if (s.refreshed)
@@ -386,7 +389,7 @@ show(const struct opts *o, const char *spec)
 	struct shown sh = { &mview_defs[o->view], o->table, NULL, 0, 0, 0 };
 	int rc = mview_each(st, o->view, show_row, &sh);
 	if (rc < 0)
-		store_failed(st, spec);
+		store_failed(st);
 	if (rc > 0) {
 		errno = sh.err;
 		rota_err(EXIT_IO, "standard output");

@@ -257,7 +257,7 @@ read_records(const struct opts *o, char **files, int nfiles)
 		struct stored sd = { o->db, b };
 		for (int k = 0; k < RK_COUNT; k++)
 			if (rec_types[k]->table && store_each(st, rec_types[k], add_stored, &sd) < 0)
-				rota_errx(EXIT_STORE, "%s: %s", o->db, store_errmsg(st));
+				rota_errx(EXIT_STORE, "%s: %s", store_name(st), store_errmsg(st));
 		store_close(st);
 	}
 	struct src_options so = { .nrp_start = o->start };

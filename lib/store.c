@@ -228,6 +228,7 @@ open_store(const char *spec, int readonly, char *err, size_t errlen)
 {
 	struct store *st = xcalloc(1, sizeof *st);
 	st->kind = store_kind_of(spec);
+	rota_spec_masked(*spec ? spec : "''", st->name, sizeof st->name);
 	st->readonly = readonly;
 	int rc;
 	if (*spec == '\0') {
@@ -241,7 +242,7 @@ open_store(const char *spec, int readonly, char *err, size_t errlen)
 	if (rc == 0)
 		rc = readonly ? check_schema(st) : migrate(st);
 	if (rc) {
-		snprintf(err, errlen, "%s: %s", *spec ? spec : "''", st->errmsg);
+		snprintf(err, errlen, "%s: %s", st->name, st->errmsg);
 		int busy = st->busy;
 		store_close(st);
 		errno = busy ? EBUSY : 0;
@@ -308,6 +309,7 @@ store_rollback(struct store *st)
 
 int store_put(struct store *st, const struct rec *r) { return st->ops->put(st, r); }
 int store_exec(struct store *st, const char *sql) { return st->ops->exec(st, sql, 0, NULL); }
+const char *store_name(const struct store *st) { return st->name; }
 
 int
 store_query(struct store *st, const char *sql, int n, const char *const *params, store_row_fn *row,

@@ -30,6 +30,8 @@ struct store *store_open(const char *spec, char *err, size_t errlen);
 struct store *store_open_read(const char *spec, char *err, size_t errlen);
 void store_close(struct store *st);
 enum store_kind store_kind(const struct store *st);
+/* The store's name for messages: its spec, a password in it masked. */
+const char *store_name(const struct store *st);
 /* The last error, for messages. */
 const char *store_errmsg(const struct store *st);
 /* Whether the last error was another writer holding a lock past the busy

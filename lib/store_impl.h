@@ -29,6 +29,7 @@ struct store {
 	const struct store_ops *ops;
 	void *db;
 	char errmsg[1024];
+	char name[1024];	/* the spec, a password in it masked */
 	int in_tx;
 	int busy;	/* the last error was a lock wait that timed out */
 	int readonly;

@@ -1,6 +1,7 @@
 /* util.c: messages, memory, buffers shared by every rota tool. */
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -352,4 +353,31 @@ afile_abort(struct afile *a)
 	unlink(a->tmp);
 	free(a->tmp);
 	a->tmp = NULL;
+}
+
+/* A connection string as it may be shown: a password in it, as a URI's
+ * user:password@ or a password=… pair, becomes ***. */
+void
+rota_spec_masked(const char *spec, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", spec);
+	char *scheme = strstr(buf, "://");
+	if (scheme) {
+		char *at = strchr(scheme + 3, '@'), *colon = strchr(scheme + 3, ':');
+		if (at && colon && colon < at)
+			memmove(colon + 4, at, strlen(at) + 1), memcpy(colon + 1, "***", 3);
+	}
+	char *pw = strstr(buf, "password=");
+	if (pw) {
+		char *v = pw + 9, *end = v;
+		if (*end == '\'')
+			for (end++; *end && *end != '\''; end++)
+				end += *end == '\\' && end[1];
+		while (*end && !isspace((unsigned char)*end) && *end != '&')
+			end++;
+		if (*end == '\'')
+			end++;
+		memmove(v + 3, end, strlen(end) + 1);
+		memcpy(v, "***", 3);
+	}
 }

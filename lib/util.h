@@ -59,6 +59,10 @@ int afile_open(struct afile *a, const char *path);
 int afile_commit(struct afile *a);
 void afile_abort(struct afile *a);
 
+/* A store's name as it may be shown: a password in it, as a URI's
+ * user:password@ or a password=… pair, becomes ***. */
+void rota_spec_masked(const char *spec, char *buf, size_t size);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
