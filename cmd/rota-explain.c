@@ -496,9 +496,9 @@ verify(struct planning *pl, struct out *w, const char *sql, const struct qplan *
 		sbuf_adds(&stmt, "CREATE INDEX CONCURRENTLY ON ");
 		index_columns(&stmt, c);
 		sbuf_addc(&stmt, ';');
-		char msg[512];
-		snprintf(msg, sizeof msg, "an index on %s (%s%s%s) cuts the estimated cost from %.0f to %.0f "
-			"(%.0f%% less), tried as a hypothetical index: %s", c->relation, c->column[0],
+		char msg[1024];
+		snprintf(msg, sizeof msg, "an index on %.127s (%.63s%s%.63s) cuts the estimated cost from %.0f to %.0f "
+			"(%.0f%% less), tried as a hypothetical index: %.400s", c->relation, c->column[0],
 			c->ncolumns > 1 ? ", " : "", c->ncolumns > 1 ? c->column[1] : "", before, cost,
 			100 * (1 - cost / before), stmt.s);
 		cJSON *extra = cJSON_CreateObject();
@@ -526,8 +526,8 @@ candidates(struct out *w, const struct qplan *p)
 	int n = qplan_candidates(p, cand, 32);
 	for (int i = 0; i < n; i++) {
 		const struct qcandidate *c = &cand[i];
-		char msg[512];
-		snprintf(msg, sizeof msg, "an index on %s (%s%s%s) might serve this scan (--verify tries it "
+		char msg[1024];
+		snprintf(msg, sizeof msg, "an index on %.127s (%.63s%s%.63s) might serve this scan (--verify tries it "
 			"on a PostgreSQL store)", c->relation, c->column[0], c->ncolumns > 1 ? ", " : "",
 			c->ncolumns > 1 ? c->column[1] : "");
 		cJSON *extra = cJSON_CreateObject();
