@@ -223,7 +223,7 @@ print_tree(const struct out *w, const struct qplan *p, const struct qnode *n, in
 		printf("%*s%s  (%s %.*f, %.0f%%%s%.0f rows)\n", 2 * depth, "", label, p->timed ? "self ms" : "self cost",
 			p->timed ? 2 : 0, n->excl, 100 * n->excl / p->total,
 			n->analyzed ? ", " : ", est. ", n->analyzed ? n->actual_rows : n->plan_rows);
-	if (n->id < w->nnotes && w->notes[n->id].len)
+	if (n->id > 0 && n->id < w->nnotes && w->notes[n->id].len)
 		print_notes(w->notes[n->id].s, 2 * depth + 4);
 	for (int k = 0; k < n->nkids; k++)
 		print_tree(w, p, n->kids[k], depth + 1);
@@ -301,8 +301,16 @@ plan_of_text(char *text, const char *name)
 			rota_errx(EXIT_DATA, "%s: %s", name, err);
 		return p;
 	}
-	if (strncmp(s, "QUERY PLAN", 10) == 0)
-		return sqlite_text_plan(text);
+	if (strncmp(s, "QUERY PLAN", 10) == 0) {
+		const char *next = strchr(s, '\n');
+		if (next && next[1] == '-')
+			rota_errx(EXIT_DATA, "%s: psql's table, not the plan: run psql with -At (unaligned, "
+					     "tuples only)", name);
+		struct qplan *p = sqlite_text_plan(text);
+		if (p->nnodes == 0)
+			rota_errx(EXIT_DATA, "%s: a QUERY PLAN without steps (\"|--\" lines)", name);
+		return p;
+	}
 	rota_errx(EXIT_DATA, "%s: neither EXPLAIN (FORMAT JSON) output nor an SQLite QUERY PLAN", name);
 }
 
@@ -404,26 +412,18 @@ struct covered {
 };
 
 static int
-take_indexdef(int ncols, char *const *cols, char *const *names, void *arg)
+take_index_columns(int ncols, char *const *cols, char *const *names, void *arg)
 {
 	(void)names;
 	struct covered *cv = arg;
 	if (ncols < 1 || !cols[0])
 		return 0;
-	const char *open = strrchr(cols[0], '(');
-	if (!open)
-		return 0;
-	char list[512];
-	snprintf(list, sizeof list, "%s", open + 1);
-	char *close = strchr(list, ')');
-	if (close)
-		*close = '\0';
+	/* The key columns of one index, in order, comma-separated. */
+	char list[1024];
+	snprintf(list, sizeof list, "%s", cols[0]);
 	int i = 0, ok = 1;
-	for (char *col = strtok(list, ", "); col && i < cv->c->ncolumns; col = strtok(NULL, ", "), i++) {
-		if (*col == '"')
-			col++, col[strcspn(col, "\"")] = '\0';
+	for (char *col = strtok(list, ","); col && i < cv->c->ncolumns; col = strtok(NULL, ","), i++)
 		ok &= strcmp(col, cv->c->column[i]) == 0;
-	}
 	if (ok && i == cv->c->ncolumns)
 		cv->yes = 1;
 	return 0;
@@ -472,8 +472,13 @@ verify(struct planning *pl, struct out *w, const char *sql, const struct qplan *
 		const struct qcandidate *c = &cand[i];
 		struct covered cv = { c, 0 };
 		const char *rel[] = { c->relation };
-		if (store_query(pl->st, "SELECT indexdef FROM pg_indexes WHERE tablename = $1", 1, rel,
-			    take_indexdef, &cv, NULL) < 0)
+		/* The key columns of the relation's indexes (not those of an
+		 * INCLUDE, nor partial or expression indexes' missing ones). */
+		if (store_query(pl->st, "SELECT array_to_string(ARRAY(SELECT a.attname FROM "
+			    "unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON "
+			    "a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE k.n <= i.indnkeyatts "
+			    "ORDER BY k.n), ',') FROM pg_index i WHERE i.indrelid = to_regclass($1) "
+			    "AND i.indpred IS NULL", 1, rel, take_index_columns, &cv, NULL) < 0)
 			store_failed(pl);
 		if (cv.yes)
 			continue;
@@ -615,9 +620,12 @@ split_queries(char *text, char ***out)
 			const char *s = cur.s;
 			while (isspace((unsigned char)*s))
 				s++;
-			if (*s) {
+			size_t keep = strlen(s);
+			while (keep && isspace((unsigned char)s[keep - 1]))
+				keep--;
+			if (keep) {
 				*out = xrealloc(*out, (size_t)(n + 1) * sizeof **out);
-				(*out)[n++] = xstrdup(s);
+				(*out)[n++] = xstrndup(s, keep);
 			}
 			sbuf_reset(&cur);
 		}
@@ -626,9 +634,12 @@ split_queries(char *text, char ***out)
 	const char *s = cur.s ? cur.s : "";
 	while (isspace((unsigned char)*s))
 		s++;
-	if (*s) {
+	size_t len = strlen(s);
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	if (len) {
 		*out = xrealloc(*out, (size_t)(n + 1) * sizeof **out);
-		(*out)[n++] = xstrdup(s);
+		(*out)[n++] = xstrndup(s, len);
 	}
 	sbuf_free(&cur);
 	return n;
@@ -704,6 +715,10 @@ compare(const struct opts *o, struct out *w)
 		y = b->root->total_cost;
 	}
 	char msg[512];
+	if (a->sqlite || b->sqlite) {
+		out_begin(w, b);
+		goto access;
+	}
 	snprintf(msg, sizeof msg, "%s: %.*f before, %.*f after (%s)", unit[0] == 'm' ? "execution time" : "estimated cost",
 		unit[0] == 'm' ? 3 : 0, x, unit[0] == 'm' ? 3 : 0, y,
 		y < x ? "faster" : y > x ? "slower" : "the same");
@@ -712,7 +727,9 @@ compare(const struct opts *o, struct out *w)
 	out_begin(w, b);
 	finding_record(w, "explain.compare", y > x * 1.1 ? QS_MEDIUM : QS_INFO, NULL, msg, names, values, 3,
 		NULL, NULL);
-	/* Each relation whose reading changed. */
+access:
+	/* Each relation whose reading changed (SQLite's plans have no
+	 * costs: only this). */
 	for (int i = 0; i < b->nnodes + a->nnodes; i++) {
 		const struct qnode *n = i < b->nnodes ? b->nodes[i] : a->nodes[i - b->nnodes];
 		if (!n->relation)

@@ -418,6 +418,31 @@ _rota_mview_refresh()
 	COMPREPLY=($(compgen -W "$_rota_mview_views" -- "$cur"))
 }
 
+# rota-explain(1)
+_rota_explain()
+{
+	local opts='-a --analyze --allow-write --compare -d --db -e --query -F --format
+		-f --queries --fail-on -h --help -q --quiet --timeout -V --verify --version'
+
+	case $prev in
+	-F|--format)
+		COMPREPLY=($(compgen -W 'ndjson table' -- "$cur"))
+		return;;
+	--fail-on)
+		COMPREPLY=($(compgen -W 'info low medium high' -- "$cur"))
+		return;;
+	-d|--db|-f|--queries)
+		_rota_files
+		return;;
+	-e|--query|--timeout)
+		return;;		# SQL or a number: nothing to offer
+	-h|--help|--version)
+		return;;
+	esac
+	# Plan files, unless the line has --db: its queries come from -e and -f.
+	_rota_options_or_files "$opts"
+}
+
 _rota()
 {
 	local cur prev dashdash=0 i
@@ -439,7 +464,8 @@ _rota()
 	rota-check-acgme)	_rota_check_acgme;;
 	rota-cache)	_rota_cache;;
 	rota-mview-refresh)	_rota_mview_refresh;;
+	rota-explain)	_rota_explain;;
 	esac
 }
 
-complete -F _rota rota-import rota-solve rota-check-acgme rota-cache rota-mview-refresh
+complete -F _rota rota-import rota-solve rota-check-acgme rota-cache rota-mview-refresh rota-explain

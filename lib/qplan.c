@@ -88,8 +88,9 @@ pg_node(struct qplan *p, const cJSON *o, struct qnode *parent, int depth)
 	n->shared_read = number_of(o, "Shared Read Blocks", 0);
 	n->temp_read = number_of(o, "Temp Read Blocks", 0);
 	n->temp_written = number_of(o, "Temp Written Blocks", 0);
-	n->has_io_timing = has(o, "I/O Read Time");
-	n->io_read_ms = number_of(o, "I/O Read Time", 0);
+	/* PostgreSQL 17 renamed it "Shared I/O Read Time". */
+	n->has_io_timing = has(o, "I/O Read Time") || has(o, "Shared I/O Read Time");
+	n->io_read_ms = number_of(o, "I/O Read Time", number_of(o, "Shared I/O Read Time", 0));
 	if (n->analyzed)
 		p->analyzed = 1;
 	if (n->timed)
@@ -172,7 +173,8 @@ qplan_sqlite_add(struct qplan *p, int id, int parent, const char *detail)
 		if (idx) {
 			char name[128] = "";
 			sscanf(idx + 6, "%127s", name);
-			n->index = xstrdup(name);
+			if (name[0] != '(')	/* an automatic index has no name */
+				n->index = xstrdup(name);
 		}
 		const char *paren = strchr(detail, '(');
 		if (paren)
@@ -245,6 +247,8 @@ qnode_label(const struct qnode *n, char *buf, size_t size)
 
 /* Thresholds, each a rule's own. */
 #define HOT_SHARE 0.20		/* of the total: a node worth naming */
+#define HOT_MIN_MS 1.0		/* below this (or this cost), only info */
+#define HOT_MIN_COST 100.0
 #define BIG_TABLE 10000.0	/* rows read by a scan worth an index */
 #define DISCARDED 0.90		/* share of the rows read that a filter drops */
 #define MANY_LOOPS 1000.0	/* inner loops of a nested loop */
@@ -281,8 +285,11 @@ rule_hot(const struct qplan *p, qfinding_fn *fn, void *arg)
 		double share = n->excl / p->total;
 		if (share < HOT_SHARE)
 			continue;
+		/* A node that dominates a plan costing next to nothing is
+		 * worth knowing, not worth failing a build for. */
+		int small = p->timed ? n->excl < HOT_MIN_MS : n->excl < HOT_MIN_COST;
 		struct qfinding f = { .rule = "explain.hot-node", .node = n,
-			.severity = share >= 0.5 ? QS_HIGH : QS_MEDIUM };
+			.severity = small ? QS_INFO : share >= 0.5 ? QS_HIGH : QS_MEDIUM };
 		char label[256];
 		qnode_label(n, label, sizeof label);
 		value(&f, "share", share);
@@ -488,12 +495,11 @@ rule_timing(const struct qplan *p, qfinding_fn *fn, void *arg)
 			"OFF): which node is slow is judged on costs");
 		emit(fn, arg, &f);
 	}
-	double read = 0;
+	/* A node's buffers count its children's: the root's are the plan's. */
+	double read = p->root->shared_read;
 	int io = 0;
-	for (int i = 0; i < p->nnodes; i++) {
-		read += p->nodes[i]->shared_read;
+	for (int i = 0; i < p->nnodes; i++)
 		io |= p->nodes[i]->has_io_timing;
-	}
 	if (p->buffers && read > 0 && !io) {
 		struct qfinding f = { .rule = "explain.no-io-timing", .severity = QS_INFO };
 		value(&f, "blocks_read", read);
@@ -504,18 +510,45 @@ rule_timing(const struct qplan *p, qfinding_fn *fn, void *arg)
 	}
 }
 
+/* The findings of one rule, gathered to be told worst first. */
+struct gathered {
+	struct qfinding *v;
+	int n;
+};
+
+static void
+gather(const struct qfinding *f, void *arg)
+{
+	struct gathered *g = arg;
+	g->v = xrealloc(g->v, (size_t)(g->n + 1) * sizeof *g->v);
+	g->v[g->n++] = *f;
+}
+
+static int
+worse_first(const void *x, const void *y)
+{
+	const struct qfinding *a = x, *b = y;
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	int ia = a->node ? a->node->id : 0, ib = b->node ? b->node->id : 0;
+	return (ia > ib) - (ia < ib);
+}
+
+typedef void rule_fn(const struct qplan *p, qfinding_fn *fn, void *arg);
+
 void
 qplan_findings(const struct qplan *p, qfinding_fn *fn, void *arg)
 {
-	rule_hot(p, fn, arg);
-	rule_seq_scan(p, fn, arg);
-	rule_sqlite(p, fn, arg);
-	rule_estimates(p, fn, arg);
-	rule_spills(p, fn, arg);
-	rule_loops(p, fn, arg);
-	rule_heap_fetches(p, fn, arg);
-	rule_workers(p, fn, arg);
-	rule_timing(p, fn, arg);
+	static rule_fn *const rules[] = { rule_hot, rule_seq_scan, rule_sqlite, rule_estimates,
+		rule_spills, rule_loops, rule_heap_fetches, rule_workers, rule_timing };
+	for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+		struct gathered g = { NULL, 0 };
+		rules[r](p, gather, &g);
+		qsort(g.v, (size_t)g.n, sizeof *g.v, worse_first);
+		for (int i = 0; i < g.n; i++)
+			fn(&g.v[i], arg);
+		free(g.v);
+	}
 }
 
 /* ---- index candidates ------------------------------------------------------------ */
@@ -531,6 +564,12 @@ ident_char(int c)
 static int
 column_operand(const char *s, size_t n, char *out, size_t size)
 {
+	/* A cast the server added, "(kind)::text", reads as its column. */
+	for (size_t i = 0; i + 1 < n; i++)
+		if (s[i] == ':' && s[i + 1] == ':') {
+			n = i;
+			break;
+		}
 	while (n && (*s == '(' || *s == ' '))
 		s++, n--;
 	while (n && (s[n - 1] == ')' || s[n - 1] == ' '))
@@ -598,11 +637,17 @@ qplan_condition_columns(const char *cond, char cols[][64], int *eq, int max)
 		}
 		for (int k = 0; ops[k]; k++) {
 			const char *op = NULL;
-			for (const char *q = s; q + strlen(ops[k]) <= end; q++)
+			for (const char *q = s; q + strlen(ops[k]) <= end; q++) {
+				if (*q == '\'') {	/* not inside a literal */
+					for (q++; q < end && *q != '\''; q++)
+						;
+					continue;
+				}
 				if (strncmp(q, ops[k], strlen(ops[k])) == 0) {
 					op = q;
 					break;
 				}
+			}
 			if (!op)
 				continue;
 			const char *rhs = op + strlen(ops[k]);
