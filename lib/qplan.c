@@ -58,6 +58,15 @@ pg_node(struct qplan *p, const cJSON *o, struct qnode *parent, int depth)
 	if (n->type == NULL)
 		n->type = xstrdup("?");
 	n->relation = text_of(o, "Relation Name");
+	/* A node may stop before giving all the rows it was planned for:
+	 * under a Limit, in a subplan (EXISTS stops at the first row), or as
+	 * the inner side of a semi- or anti-join. */
+	char *rel = text_of(o, "Parent Relationship"), *jt = parent ? parent->join_type : NULL;
+	n->join_type = text_of(o, "Join Type");
+	n->may_stop = parent && (parent->may_stop || strcmp(parent->type, "Limit") == 0 ||
+		(rel && (strcmp(rel, "SubPlan") == 0 || strcmp(rel, "InitPlan") == 0)) ||
+		(jt && (strcmp(jt, "Semi") == 0 || strcmp(jt, "Anti") == 0) && rel && strcmp(rel, "Inner") == 0));
+	free(rel);
 	n->alias = text_of(o, "Alias");
 	n->index = text_of(o, "Index Name");
 	n->filter = text_of(o, "Filter");
@@ -100,8 +109,9 @@ pg_node(struct qplan *p, const cJSON *o, struct qnode *parent, int depth)
 	const cJSON *kids = cJSON_GetObjectItemCaseSensitive(o, "Plans");
 	if (depth < 200)
 		for (const cJSON *k = kids ? kids->child : NULL; k; k = k->next) {
+			struct qnode *kid = pg_node(p, k, n, depth + 1);
 			n->kids = xrealloc(n->kids, (size_t)(n->nkids + 1) * sizeof *n->kids);
-			n->kids[n->nkids++] = pg_node(p, k, n, depth + 1);
+			n->kids[n->nkids++] = kid;
 		}
 	return n;
 }
@@ -209,7 +219,7 @@ qplan_sqlite_done(struct qplan *p)
 static void
 node_free(struct qnode *n)
 {
-	char *s[] = { n->type, n->relation, n->alias, n->index, n->filter, n->index_cond, n->join_filter,
+	char *s[] = { n->type, n->relation, n->alias, n->index, n->filter, n->index_cond, n->join_filter, n->join_type,
 		n->hash_cond, n->merge_cond, n->recheck, n->detail, n->sort_method, n->sort_space_type };
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
 		free(s[i]);
@@ -263,6 +273,9 @@ emit(qfinding_fn *fn, void *arg, struct qfinding *f)
 static void
 value(struct qfinding *f, const char *name, double v)
 {
+	/* To the microsecond or the thousandth: no float noise in output. */
+	if (v != floor(v))
+		v = round(v * 1000) / 1000;
 	if (f->nvalues < 4) {
 		f->name[f->nvalues] = name;
 		f->value[f->nvalues++] = v;
@@ -295,8 +308,9 @@ rule_hot(const struct qplan *p, qfinding_fn *fn, void *arg)
 		value(&f, "share", share);
 		value(&f, p->timed ? "ms" : "cost", n->excl);
 		snprintf(f.message, sizeof f.message, "%s takes %.0f%% of the %s (%.*f%s, its children "
-			"excluded%s)", label, 100 * share, p->timed ? "time" : "estimated cost", p->timed ? 2 : 0,
-			n->excl, p->timed ? " ms" : "", n->loops > 1 ? ", over all its loops" : "");
+			"excluded%s)", label, 100 * share, p->timed ? "time" : "estimated cost",
+			p->timed || n->excl < 10 ? 2 : 0, n->excl, p->timed ? " ms" : "",
+			n->loops > 1 ? ", over all its loops" : "");
 		emit(fn, arg, &f);
 	}
 }
@@ -307,7 +321,10 @@ rule_seq_scan(const struct qplan *p, qfinding_fn *fn, void *arg)
 	for (int i = 0; i < p->nnodes; i++) {
 		const struct qnode *n = p->nodes[i];
 		if (p->sqlite) {
-			if (strcmp(n->type, "SCAN") != 0 || n->index)
+			/* A scan of a table: not of a constant row, nor of a
+			 * subquery's or view's rows ("(subquery-1)"). */
+			if (strcmp(n->type, "SCAN") != 0 || n->index || !n->relation ||
+			    strcmp(n->relation, "CONSTANT") == 0 || n->relation[0] == '(')
 				continue;
 			struct qfinding f = { .rule = "explain.sqlite-scan", .node = n, .severity = QS_LOW,
 				.relation = n->relation };
@@ -368,6 +385,8 @@ rule_estimates(const struct qplan *p, qfinding_fn *fn, void *arg)
 			continue;
 		double est = n->plan_rows > 0 ? n->plan_rows : 1, act = n->actual_rows > 0 ? n->actual_rows : 1;
 		double ratio = act > est ? act / est : est / act;
+		if (n->may_stop && act < est)	/* stopped early, not misjudged */
+			continue;
 		if (ratio < 10 || (n->plan_rows < 10 && n->actual_rows < 10))
 			continue;
 		/* The relation it reads, or below it the first that one reads. */
@@ -544,7 +563,8 @@ qplan_findings(const struct qplan *p, qfinding_fn *fn, void *arg)
 	for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
 		struct gathered g = { NULL, 0 };
 		rules[r](p, gather, &g);
-		qsort(g.v, (size_t)g.n, sizeof *g.v, worse_first);
+		if (g.n > 1)
+			qsort(g.v, (size_t)g.n, sizeof *g.v, worse_first);
 		for (int i = 0; i < g.n; i++)
 			fn(&g.v[i], arg);
 		free(g.v);

@@ -17,6 +17,8 @@ struct qnode {
 	char *relation, *alias, *index;
 	char *filter, *index_cond, *join_filter, *hash_cond, *merge_cond, *recheck;
 	char *detail;		/* SQLite's line */
+	char *join_type;	/* "Inner", "Semi", … */
+	int may_stop;		/* may give fewer rows than planned (Limit, EXISTS) */
 	double startup_cost, total_cost, plan_rows;
 	int analyzed;		/* actual rows and loops are known */
 	int timed;		/* and actual times */

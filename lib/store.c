@@ -242,6 +242,7 @@ open_store(const char *spec, int readonly, char *err, size_t errlen)
 	if (rc == 0)
 		rc = readonly ? check_schema(st) : migrate(st);
 	if (rc) {
+		rota_scrub_password(spec, st->errmsg);
 		snprintf(err, errlen, "%s: %s", st->name, st->errmsg);
 		int busy = st->busy;
 		store_close(st);

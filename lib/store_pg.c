@@ -101,7 +101,9 @@ pg_query(struct store *st, const char *sql, int n, const char *const *params, st
 	*changes = 0;
 	if (quiesce(st))
 		return -1;
-	PGresult *res = run(st, sql, n, params);
+	/* Always the extended protocol: it runs one statement, never a
+	 * second one hidden after a semicolon. */
+	PGresult *res = pq.execParams(PG(st)->conn, sql, n, NULL, params, NULL, NULL, 0);
 	ExecStatusType s = pq.resultStatus(res);
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
 		return fail(st, res);

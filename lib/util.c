@@ -381,3 +381,55 @@ rota_spec_masked(const char *spec, char *buf, size_t size)
 		memcpy(v, "***", 3);
 	}
 }
+
+/* The password of a store's spec into buf ("" when none). */
+static void
+spec_password(const char *spec, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	const char *scheme = strstr(spec, "://");
+	if (scheme) {
+		const char *at = strchr(scheme + 3, '@'), *colon = strchr(scheme + 3, ':');
+		if (at && colon && colon < at)
+			snprintf(buf, size, "%.*s", (int)(at - colon - 1), colon + 1);
+		return;
+	}
+	const char *pw = strstr(spec, "password=");
+	if (pw) {
+		const char *v = pw + 9, *end = v;
+		if (*v == '\'') {
+			for (end = ++v; *end && *end != '\''; end++)
+				end += *end == '\\' && end[1];
+		} else {
+			while (*end && !isspace((unsigned char)*end))
+				end++;
+		}
+		snprintf(buf, size, "%.*s", (int)(end - v), v);
+	}
+}
+
+void
+rota_scrub_password(const char *spec, char *msg)
+{
+	char pw[512], shown[1024];
+	spec_password(spec, pw, sizeof pw);
+	rota_spec_masked(spec, shown, sizeof shown);
+	/* The spec whole, then the password anywhere (libpq quotes a URI it
+	 * cannot parse). */
+	const char *find[2] = { spec, pw }, *with[2] = { shown, "***" };
+	for (int k = 0; k < 2; k++) {
+		size_t n = strlen(find[k]), m = strlen(with[k]);
+		/* A spec whose mask is longer (a password of one or two
+		 * characters) is left to the password's turn. */
+		if (n == 0 || (k == 0 && (strcmp(spec, shown) == 0 || m > n)))
+			continue;
+		for (char *hit = strstr(msg, find[k]); hit; hit = strstr(hit + (m > n ? n : m), find[k])) {
+			if (m > n) {	/* msg has no room to grow: stars over it */
+				memset(hit, '*', n);
+				continue;
+			}
+			memcpy(hit, with[k], m);
+			memmove(hit + m, hit + n, strlen(hit + n) + 1);
+		}
+	}
+}

@@ -62,6 +62,8 @@ void afile_abort(struct afile *a);
 /* A store's name as it may be shown: a password in it, as a URI's
  * user:password@ or a password=… pair, becomes ***. */
 void rota_spec_masked(const char *spec, char *buf, size_t size);
+/* Masks, in place, the spec and its password wherever msg quotes them. */
+void rota_scrub_password(const char *spec, char *msg);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
