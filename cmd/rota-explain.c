@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "qplan.h"
+#include "rtime.h"
 #include "store.h"
 #include "util.h"
 
@@ -768,10 +769,7 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	struct out w = { .o = &o, .worst = -1 };
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(w.when, sizeof w.when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rtime_now_utc(w.when, sizeof w.when);
 	if (o.compare[0]) {
 		compare(&o, &w);
 	} else if (o.db) {

@@ -690,15 +690,6 @@ refresh_people(struct store *st, const struct window *w, long long *changed)
 	return rc;
 }
 
-static void
-utc_now(char *buf, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* 1 when pending log entries pass the threshold, 0 not, -1 error.  The
  * assignments are counted only when it matters: a percentage of them can
  * be passed only by more entries than a small fixed number. */
@@ -726,7 +717,7 @@ mview_refresh(struct store *st, enum mview_id v, int incremental, const struct m
 	long long last, top, everything;
 	int periods_changed, known;
 	memset(res, 0, sizeof *res);
-	utc_now(started, sizeof started);
+	rtime_now_utc(started, sizeof started);
 	double t0 = rota_now();
 	struct first f = { .got = 0 }, fp = { .got = 0 }, fx = { .got = 0 }, now = { .got = 0 };
 	const char *vp[] = { name };

@@ -1,6 +1,8 @@
 /* rtime.c: civil-date arithmetic after Howard Hinnant's days_from_civil. */
 #include "rtime.h"
 
+#include <time.h>
+
 int64_t
 rtime_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -182,4 +184,13 @@ rtime_format_date(int64_t days, char *buf)
 	buf[8] = (char)('0' + d / 10);
 	buf[9] = (char)('0' + d % 10);
 	buf[10] = '\0';
+}
+
+void
+rtime_now_utc(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

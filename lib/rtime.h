@@ -27,4 +27,8 @@ int rtime_parse_clock(const char *s, size_t n, int *minutes, const char **why);
 /* "YYYY-MM-DD" into buf (at least 11 bytes). */
 void rtime_format_date(int64_t days, char *buf);
 
+/* Now, as RFC 3339 in UTC ("2026-07-01T12:00:00Z"), into buf (21 bytes or
+ * more). */
+void rtime_now_utc(char *buf, size_t n);
+
 #endif

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "rtime.h"
+
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -353,15 +355,6 @@ store_count(struct store *st, const struct rec_type *rt, long long *n)
 	return 0;
 }
 
-static void
-utc_now(char *buf, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int
 store_ledger_resume(struct store *st, const char *import_id, long long *done, long *batches)
 {
@@ -393,7 +386,7 @@ store_ledger_batch(struct store *st, const char *import_id, const char *inputs, 
 	long long last_record, long rows)
 {
 	char now[32], bs[32], lr[32], rs[32];
-	utc_now(now, sizeof now);
+	rtime_now_utc(now, sizeof now);
 	snprintf(bs, sizeof bs, "%ld", batch);
 	snprintf(lr, sizeof lr, "%lld", last_record);
 	snprintf(rs, sizeof rs, "%ld", rows);
@@ -422,7 +415,7 @@ int
 store_ledger_finish(struct store *st, const char *import_id)
 {
 	char now[32];
-	utc_now(now, sizeof now);
+	rtime_now_utc(now, sizeof now);
 	const char *p[2] = { now, import_id };
 	/* The batches are no longer needed once the run is complete. */
 	return st->ops->exec(st, "UPDATE rota_import SET finished = $1 WHERE import_id = $2", 2, p) ||

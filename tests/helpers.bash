@@ -216,3 +216,16 @@ wait_for() {
 ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
+
+# test_dir: a folder of the test's own to work in (bats keeps files of its
+# own in $BATS_TEST_TMPDIR).
+test_dir() {
+	mkdir "$BATS_TEST_TMPDIR/w" && cd "$BATS_TEST_TMPDIR/w"
+}
+
+# pg_teardown_file: stops the file's throwaway server ($PGDIR), if one started.
+pg_teardown_file() {
+	if [ -n "${PGDIR:-}" ]; then
+		"$ROTA_TOP/tests/lib/pgserver" stop "$PGDIR"
+	fi
+}

@@ -11,8 +11,7 @@
 load helpers
 
 setup() {
-	mkdir "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
+	test_dir
 	export ROTA_CACHE=$BATS_TEST_TMPDIR/w/cache.db
 	unset XDG_CACHE_HOME
 }

@@ -15,8 +15,7 @@ load helpers
 D=$DATA/acgme
 
 setup() {
-	mkdir "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
+	test_dir
 }
 
 # ---- helpers of this file ---------------------------------------------------

@@ -19,14 +19,11 @@ setup_file() {
 }
 
 teardown_file() {
-	if [ -n "${PGDIR:-}" ]; then
-		"$ROTA_TOP/tests/lib/pgserver" stop "$PGDIR"
-	fi
+	pg_teardown_file
 }
 
 setup() {
-	mkdir "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
+	test_dir
 	DB=t$BATS_TEST_NUMBER
 	# A copy of the template (its statistics too); CREATE DATABASE waits
 	# a few seconds for a session of an earlier test still leaving it.

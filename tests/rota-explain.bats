@@ -17,8 +17,7 @@ setup_file() {
 }
 
 setup() {
-	mkdir "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
+	test_dir
 	SDB=$BATS_FILE_TMPDIR/s.db
 }
 

@@ -13,15 +13,11 @@ setup_file() {
 }
 
 teardown_file() {
-	if [ -n "${PGDIR:-}" ]; then
-		"$ROTA_TOP/tests/lib/pgserver" stop "$PGDIR"
-	fi
+	pg_teardown_file
 }
 
 setup() {
-	# A folder of its own: bats keeps files of its own in $BATS_TEST_TMPDIR.
-	mkdir "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
+	test_dir
 	DB=t$BATS_TEST_NUMBER
 	pg_newdb "$DB"
 	PGC="host=$PGDIR user=rota dbname=$DB"

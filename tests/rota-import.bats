@@ -11,9 +11,7 @@ setup_file() {
 }
 
 setup() {
-	# A folder of its own: bats keeps files of its own in $BATS_TEST_TMPDIR.
-	mkdir "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
+	test_dir
 }
 
 people_count() {

@@ -25,14 +25,11 @@ setup_file() {
 }
 
 teardown_file() {
-	if [ -n "${PGDIR:-}" ]; then
-		"$ROTA_TOP/tests/lib/pgserver" stop "$PGDIR"
-	fi
+	pg_teardown_file
 }
 
 setup() {
-	mkdir "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
+	test_dir
 	export ROTA_CACHE=$BATS_TEST_TMPDIR/w/cache.db
 	DB=t$BATS_TEST_NUMBER
 	pg_newdb "$DB"

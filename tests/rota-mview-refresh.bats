@@ -26,8 +26,7 @@ setup_file() {
 }
 
 setup() {
-	mkdir "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
+	test_dir
 }
 
 # ---- helpers -------------------------------------------------------------

@@ -22,8 +22,7 @@ setup_file() {
 }
 
 setup() {
-	mkdir "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
+	test_dir
 	# Never the user's cache.
 	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/w/xdg ROTA_CACHE=$BATS_TEST_TMPDIR/w/cache.db
 	PROG=$DATA/programme/programme.ndjson

@@ -10,8 +10,7 @@
 load helpers
 
 setup() {
-	mkdir "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
+	test_dir
 }
 
 # ---- helpers of this file ---------------------------------------------------
