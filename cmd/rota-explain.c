@@ -343,10 +343,6 @@ store_failed(const struct planning *pl)
 	rota_errx(store_busy(pl->st) ? EXIT_BUSY : EXIT_STORE, "%s: %s", pl->shown, store_errmsg(pl->st));
 }
 
-struct text {
-	struct sbuf b;
-};
-
 static int
 take_text(int ncols, char *const *cols, char *const *names, void *arg)
 {
@@ -390,10 +386,6 @@ modifies(const struct qplan *p)
 			return 1;
 	return 0;
 }
-
-struct sqlite_rows {
-	struct qplan *p;
-};
 
 static int
 take_eqp(int ncols, char *const *cols, char *const *names, void *arg)

@@ -628,7 +628,6 @@ cells_read_text(struct cells *cs, char *text)
 		}
 		cs->records++;
 		int fits = 1;
-		cs->strict = 0;
 		const char *f[] = { "date", "slot", "activity" };
 		for (int i = 0; i < 3; i++)
 			fits &= cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, f[i]));

@@ -31,13 +31,13 @@ struct lock *
 lock_file(const char *path, double wait, int *busy, char *err, size_t errlen)
 {
 	*busy = 0;
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Not close-on-exec: the child of rota-cache lock inherits the lock
+	 * on purpose. */
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	/* The child of rota-cache lock inherits the lock on purpose. */
-	fcntl(fd, F_SETFD, 0);
 	double until = rota_now() + wait;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {

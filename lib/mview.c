@@ -293,8 +293,6 @@ number(struct store *st, const char *sql, int n, const char *const *params, long
 	if (store_query(st, sql, n, params, take_first, &f, NULL) < 0)
 		return -1;
 	*out = f.got && !f.null ? atoll(f.text) : 0;
-	if (strcmp(f.text, "t") == 0)	/* a PostgreSQL boolean */
-		*out = 1;
 	return 0;
 }
 
@@ -326,7 +324,7 @@ mview_ready(struct store *st)
 {
 	long long n;
 	int pg = store_kind(st) == STORE_PG;
-	if (number(st, pg ? "SELECT to_regclass('" SETUP_MARK "') IS NOT NULL"
+	if (number(st, pg ? "SELECT CAST(to_regclass('" SETUP_MARK "') IS NOT NULL AS integer)"
 			  : "SELECT count(*) FROM sqlite_master WHERE name = '" SETUP_MARK "'",
 		    0, NULL, &n) < 0)
 		return -1;
@@ -817,10 +815,6 @@ mview_begin(struct store *st)
 }
 
 /* ---- reading ------------------------------------------------------------------ */
-
-struct status_row {
-	struct mview_status *s;
-};
 
 static int
 take_status(int ncols, char *const *cols, char *const *names, void *arg)

@@ -13,42 +13,7 @@
 #include "tap.h"
 #include "util.h"
 
-/* ---- programmes from records, one JSON object a line ---- */
-
-static struct programme *
-build(const char *text)
-{
-	struct problem_builder *b = problem_builder_new();
-	struct problem_error pe;
-	const char *p = text;
-	long n = 0;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *s = xstrndup(p, len);
-		p += len + (nl != NULL);
-		n++;
-		struct rec r;
-		struct rec_error e;
-		cJSON *o = cJSON_Parse(s);
-		if (o == NULL || rec_validate(o, &r, &e)) {
-			tap_ok(0, "test bug: record %ld does not validate: %s: %s", n, o ? e.field : "JSON",
-				o ? e.msg : s);
-			cJSON_Delete(o);
-			free(s);
-			problem_builder_free(b);
-			return NULL;
-		}
-		problem_builder_add(b, &r, "test", n, &pe);
-		cJSON_Delete(o);
-		free(s);
-	}
-	struct programme *g = programme_build(b, &pe);
-	if (g == NULL)
-		tap_ok(0, "test bug: no programme: %ld: %s: %s", pe.line, pe.field, pe.msg);
-	problem_builder_free(b);
-	return g;
-}
+/* ---- programmes from records (tap_programme), one JSON object a line ---- */
 
 #define HORIZON(start, days) "{\"type\":\"horizon\",\"id\":\"t\",\"start\":\"" start "\",\"days\":" #days "," \
 	"\"slots\":[\"AM\",\"PM\",\"CALL\"],\"tz\":\"America/Chicago\"}\n"
@@ -197,7 +162,7 @@ expect_none(const char *name)
 static void
 test_cover(void)
 {
-	struct programme *g = build(H7 FAC("f1") FAC("f2") FAC("f3") FAC("f4")
+	struct programme *g = tap_programme(H7 FAC("f1") FAC("f2") FAC("f3") FAC("f4")
 		"{\"type\":\"activity\",\"id\":\"ward\",\"slot\":\"AM\",\"start\":\"08:00\",\"minutes\":240}\n"
 		VAC
 		"{\"type\":\"cover\",\"date\":\"2026-07-06\",\"slot\":\"AM\",\"activity\":\"ward\",\"want\":2,"
@@ -262,7 +227,7 @@ test_cover(void)
 static void
 test_supervision(void)
 {
-	struct programme *g = build(H7 RES("r1", 1) RES("r2", 1) RES("r3", 1) RES("r4", 2) RES("r5", 2)
+	struct programme *g = tap_programme(H7 RES("r1", 1) RES("r2", 1) RES("r3", 1) RES("r4", 2) RES("r5", 2)
 		"{\"type\":\"person\",\"id\":\"r6\",\"role\":\"resident\"}\n"
 		FAC("f1") FAC("f2")
 		"{\"type\":\"activity\",\"id\":\"clinic\",\"slot\":\"AM\",\"start\":\"08:00\",\"minutes\":240,"
@@ -308,7 +273,7 @@ test_supervision(void)
 static void
 test_sites(void)
 {
-	struct programme *g = build(H7 FAC("f1") FAC("f2") FAC("f3")
+	struct programme *g = tap_programme(H7 FAC("f1") FAC("f2") FAC("f3")
 		"{\"type\":\"site\",\"id\":\"clinic\",\"capacity\":2}\n"
 		"{\"type\":\"activity\",\"id\":\"a-am\",\"slot\":\"AM\",\"start\":\"08:00\",\"minutes\":240,\"site\":\"clinic\"}\n"
 		"{\"type\":\"activity\",\"id\":\"b-am\",\"slot\":\"AM\",\"start\":\"08:00\",\"minutes\":240,\"site\":\"clinic\"}\n"
@@ -349,7 +314,7 @@ test_sites(void)
 static void
 test_person_rules(void)
 {
-	struct programme *g = build(RULES);
+	struct programme *g = tap_programme(RULES);
 	if (g == NULL)
 		return;
 	struct plan_opts o = opts();
@@ -423,7 +388,7 @@ test_person_rules(void)
 static void
 test_limits(void)
 {
-	struct programme *g = build(H7 FAC("f1") FAC("f2") FAC("f3") CLINIC_AM CLINIC_PM VAC
+	struct programme *g = tap_programme(H7 FAC("f1") FAC("f2") FAC("f3") CLINIC_AM CLINIC_PM VAC
 		"{\"type\":\"limit\",\"person\":\"*\",\"max_consecutive\":3}\n"
 		"{\"type\":\"limit\",\"person\":\"f1\",\"max_shifts\":{\"clinic-am\":1},\"min_shifts\":{\"clinic-pm\":1}}\n"
 		"{\"type\":\"limit\",\"person\":\"f2\",\"max_minutes\":400}\n"
@@ -493,7 +458,7 @@ static void
 test_weekends(void)
 {
 	/* Sunday 2026-07-05 to Saturday 07-11: two weekends. */
-	struct programme *g = build(HORIZON("2026-07-05", 7) FAC("f1") CLINIC_AM CLINIC_PM
+	struct programme *g = tap_programme(HORIZON("2026-07-05", 7) FAC("f1") CLINIC_AM CLINIC_PM
 		"{\"type\":\"limit\",\"person\":\"f1\",\"max_weekends\":1}\n");
 	if (g == NULL)
 		return;
@@ -517,7 +482,7 @@ test_weekends(void)
 static void
 test_acgme(void)
 {
-	struct programme *g = build(HORIZON("2026-07-06", 28) RES("r1", 2) FAC("f1")
+	struct programme *g = tap_programme(HORIZON("2026-07-06", 28) RES("r1", 2) FAC("f1")
 		"{\"type\":\"activity\",\"id\":\"long\",\"slot\":\"AM\",\"start\":\"06:00\",\"minutes\":900}\n"
 		"{\"type\":\"activity\",\"id\":\"marathon\",\"kind\":\"in_house_call\",\"slot\":\"CALL\",\"start\":\"07:00\","
 		"\"minutes\":1800}\n");
@@ -569,7 +534,7 @@ test_acgme(void)
 static void
 test_requests(void)
 {
-	struct programme *g = build(H7 FAC("f1") FAC("f2") CLINIC_AM CLINIC_PM
+	struct programme *g = tap_programme(H7 FAC("f1") FAC("f2") CLINIC_AM CLINIC_PM
 		"{\"type\":\"activity\",\"id\":\"call\",\"kind\":\"in_house_call\",\"slot\":\"CALL\",\"start\":\"17:00\",\"minutes\":840}\n"
 		VAC
 		"{\"type\":\"request\",\"person\":\"f1\",\"date\":\"2026-07-06\",\"slot\":\"*\",\"activity\":\"*\",\"want\":\"off\",\"weight\":5}\n"
@@ -615,7 +580,7 @@ test_requests(void)
 static void
 test_equity(void)
 {
-	struct programme *g = build(H7 FAC("f1") FAC("f2") CLINIC_AM CLINIC_PM
+	struct programme *g = tap_programme(H7 FAC("f1") FAC("f2") CLINIC_AM CLINIC_PM
 		"{\"type\":\"activity\",\"id\":\"call\",\"kind\":\"in_house_call\",\"slot\":\"CALL\",\"start\":\"17:00\",\"minutes\":840}\n"
 		"{\"type\":\"activity\",\"id\":\"hcall\",\"kind\":\"home_call\",\"slot\":\"CALL\",\"start\":\"17:00\",\"minutes\":720}\n"
 		VAC);
@@ -665,7 +630,7 @@ test_equity(void)
 static void
 test_repair(void)
 {
-	struct programme *g = build(H7 FAC("f1") FAC("f2") CLINIC_AM);
+	struct programme *g = tap_programme(H7 FAC("f1") FAC("f2") CLINIC_AM);
 	if (g == NULL)
 		return;
 	struct plan_opts o = opts();
@@ -729,7 +694,7 @@ test_search(void)
 	sbuf_adds(&t, SMALL);
 	add_cover(&t, "clinic-am", "AM", 1, 1, 2);
 	add_cover(&t, "clinic-pm", "PM", 1, 1, 2);
-	struct programme *g = build(t.s);
+	struct programme *g = tap_programme(t.s);
 	sbuf_free(&t);
 	if (g == NULL)
 		return;
@@ -782,7 +747,7 @@ test_search_parts(void)
 	sbuf_adds(&t, "{\"type\":\"limit\",\"person\":\"*\",\"max_consecutive\":4}\n");
 	add_cover(&t, "t1-am", "AM", 1, 1, 1);
 	add_cover(&t, "t2-am", "AM", 1, 1, 1);
-	struct programme *g = build(t.s);
+	struct programme *g = tap_programme(t.s);
 	sbuf_free(&t);
 	if (g == NULL)
 		return;
@@ -808,7 +773,7 @@ test_search_parts(void)
 static void
 test_search_infeasible(void)
 {
-	struct programme *g = build(H7 FAC("f1") FAC("f2") RES("r1", 1)
+	struct programme *g = tap_programme(H7 FAC("f1") FAC("f2") RES("r1", 1)
 		"{\"type\":\"activity\",\"id\":\"ward\",\"slot\":\"AM\",\"start\":\"08:00\",\"minutes\":240,\"roles\":[\"faculty\"]}\n"
 		"{\"type\":\"cover\",\"date\":\"2026-07-07\",\"slot\":\"AM\",\"activity\":\"ward\",\"want\":3,\"min\":3}\n");
 	if (g == NULL)

@@ -14,43 +14,6 @@
 #include "tap.h"
 #include "util.h"
 
-/* ---- programmes from records, one JSON object a line ---- */
-
-static struct programme *
-build(const char *text)
-{
-	struct problem_builder *b = problem_builder_new();
-	struct problem_error pe;
-	const char *p = text;
-	long n = 0;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *s = xstrndup(p, len);
-		p += len + (nl != NULL);
-		n++;
-		struct rec r;
-		struct rec_error e;
-		cJSON *o = cJSON_Parse(s);
-		if (o == NULL || rec_validate(o, &r, &e)) {
-			tap_ok(0, "test bug: record %ld does not validate: %s: %s", n, o ? e.field : "JSON",
-				o ? e.msg : s);
-			cJSON_Delete(o);
-			free(s);
-			problem_builder_free(b);
-			return NULL;
-		}
-		problem_builder_add(b, &r, "test", n, &pe);
-		cJSON_Delete(o);
-		free(s);
-	}
-	struct programme *g = programme_build(b, &pe);
-	if (g == NULL)
-		tap_ok(0, "test bug: no programme: %ld: %s: %s", pe.line, pe.field, pe.msg);
-	problem_builder_free(b);
-	return g;
-}
-
 /* 65 ASCII characters: after "SUMMARY:" a line has 73 octets. */
 #define X65 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
@@ -227,7 +190,7 @@ test_table(const struct programme *g)
 
 	/* Short names all different: an id that fits keeps it, the others
 	 * yield ("#" and a number). */
-	struct programme *h = build(
+	struct programme *h = tap_programme(
 		"{\"type\":\"horizon\",\"id\":\"u\",\"start\":\"2026-07-06\",\"days\":1,\"slots\":[\"AM\",\"PM\"]}\n"
 		"{\"type\":\"person\",\"id\":\"a-rather-long-id\",\"role\":\"faculty\"}\n"
 		"{\"type\":\"activity\",\"id\":\"inpatient-am\",\"slot\":\"AM\",\"start\":\"07:00\",\"minutes\":300}\n"
@@ -475,7 +438,7 @@ test_ics(const struct programme *g)
 	rm_dir(base);
 
 	/* A person whose id cannot be a file name. */
-	struct programme *h = build(
+	struct programme *h = tap_programme(
 		"{\"type\":\"horizon\",\"id\":\"u\",\"start\":\"2026-07-06\",\"days\":1,\"slots\":[\"AM\",\"PM\"]}\n"
 		"{\"type\":\"person\",\"id\":\".hidden\",\"role\":\"faculty\"}\n"
 		"{\"type\":\"activity\",\"id\":\"a\",\"slot\":\"AM\",\"start\":\"07:00\",\"minutes\":60}\n");
@@ -494,7 +457,7 @@ test_ics(const struct programme *g)
 int
 main(void)
 {
-	struct programme *g = build(records);
+	struct programme *g = tap_programme(records);
 	if (g) {
 		test_record(g);
 		test_table(g);

@@ -17,46 +17,12 @@
 
 /* ---- records, one JSON object a line ---- */
 
-/* Adds each line of text to b, numbering them from *line on.  -1 when a
- * line is not a valid record (a bug of the test). */
-static int
-add_lines(struct problem_builder *b, const char *text, long *line)
-{
-	const char *p = text;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *s = xstrndup(p, len);
-		p += len + (nl != NULL);
-		++*line;
-		if (len == 0) {
-			free(s);
-			continue;
-		}
-		struct rec r;
-		struct rec_error e;
-		struct problem_error pe;
-		cJSON *o = cJSON_Parse(s);
-		if (o == NULL || rec_validate(o, &r, &e)) {
-			tap_ok(0, "test bug: record %ld does not validate: %s: %s", *line,
-				o ? e.field : "JSON", o ? e.msg : s);
-			cJSON_Delete(o);
-			free(s);
-			return -1;
-		}
-		problem_builder_add(b, &r, "test", *line, &pe);
-		cJSON_Delete(o);
-		free(s);
-	}
-	return 0;
-}
-
 static struct problem_builder *
 load(const char *text)
 {
 	struct problem_builder *b = problem_builder_new();
 	long line = 0;
-	if (add_lines(b, text, &line)) {
+	if (tap_add_records(b, text, &line)) {
 		problem_builder_free(b);
 		return NULL;
 	}
