@@ -51,6 +51,12 @@ struct pg_request {
 	int weight;
 };
 
+/* An index of ids (lib/programme.c): slot[hash & mask] = index + 1. */
+struct pg_ids {
+	int *slot;
+	size_t mask;
+};
+
 struct programme {
 	char *id;		/* the horizon's */
 	int64_t start;		/* date of day 0, days since 1970-01-01 */
@@ -86,6 +92,7 @@ struct programme {
 	int *weekend;		/* [d]: index of its weekend, or -1 on a weekday */
 	int nweekends;
 	int64_t *begins;	/* [d * nacts + a]: the instant activity a starts on day d */
+	struct pg_ids person_ix, act_ix;
 };
 
 #define PG_UNLOCKED (-2)
