@@ -37,8 +37,8 @@ index_of(char *const *names, int n, const char *id)
 }
 
 /* Ids to indices by hash: a schedule of a hundred thousand assignments
- * names people and activities of thousands (--evaluate of 95,000 assignments: 0.65 s to 0.25 s
- * for 3,400 people, against linear searches). */
+ * names people and activities of thousands (--evaluate of 95,000
+ * assignments of 3,400 people: 0.25 s, against 0.65 s searching). */
 static const char *
 person_id(const struct programme *g, int i)
 {
