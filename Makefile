@@ -4,6 +4,8 @@
 # make demo       install missing Debian packages, build, run the main job
 # make install    PREFIX=/usr/local DESTDIR=
 # make SANITIZE=1 check   the same under AddressSanitizer + UBSan
+# make valgrind   the C unit tests under valgrind's memcheck
+# make fuzz       every parser under libFuzzer (clang), FUZZ_SECONDS each
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -17,7 +19,14 @@ CFLAGS  ?= -O2 -g
 WARN    = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 PKGS    = libpq sqlite3 libzstd libcjson libxxhash
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# The fuzzers' build: clang, with the library instrumented for libFuzzer's
+# coverage and the fuzzers linked with its driver.
+B = build-fuzz
+CC = clang
+SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),1)
 B = build-san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
@@ -38,6 +47,11 @@ TOOLS   = rota-import rota-solve rota-check-acgme rota-cache rota-mview-refresh 
 BINS    = $(TOOLS:%=$(B)/%)
 UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
 UNITS   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# One harness per parser (tests/fuzz/NAME.c); replayed on its kept inputs
+# by `make check` as the unit test $(B)/tests/fuzz-NAME.
+FUZZERS = ndjson csv nrp times pgplan sqliteplan tzif cache
+FUZZ_HELP = $(B)/tests/fuzz/fuzz.o $(B)/tests/fuzz/records.o
+FUZZ_SECONDS ?= 20
 MAN1    = $(TOOLS:%=man/%.1)
 MAN5    = man/rota-records.5
 MAN7    = man/rota.7
@@ -68,7 +82,33 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/tap.o $(B)/librota.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(B)/tests/unit/tap.o $(B)/librota.a $(PKG_LIBS)
 
 # tap.c is the unit tests' helper, not a test of its own.
-UNITS := $(filter-out $(B)/tests/tap,$(UNITS))
+UNITS := $(filter-out $(B)/tests/tap,$(UNITS)) $(FUZZERS:%=$(B)/tests/fuzz-%)
+
+$(B)/tests/fuzz/replay-%.o: tests/fuzz/replay.c | pkgcheck
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DFUZZ_NAME='"$*"' -DFUZZ_DIR='"$(CURDIR)/tests/fuzz"' -c -o $@ $<
+
+$(B)/tests/fuzz-%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay-%.o $(FUZZ_HELP) $(B)/librota.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/fuzz/%: $(B)/tests/fuzz/%.o $(FUZZ_HELP) $(B)/librota.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+fuzzers: $(FUZZERS:%=$(B)/fuzz/%)
+
+# FUZZ_SECONDS per harness, one after another; FUZZ_ONLY="csv nrp" for some.
+fuzz:
+	@scripts/deps --fuzz
+	@$(MAKE) --no-print-directory FUZZ=1 fuzzers
+	@scripts/fuzz -t $(FUZZ_SECONDS) $(FUZZ_ONLY)
+
+# The unit tests (and the fuzz replays) under memcheck: any leak or error
+# fails the test.
+valgrind:
+	@scripts/deps --valgrind
+	@$(MAKE) --no-print-directory units
+	@B=$(B) scripts/valgrind-units
 
 deps:
 	@scripts/deps
@@ -104,8 +144,8 @@ manlint:
 	@for m in $(MAN1) $(MAN5) $(MAN7); do mandoc -Tlint -Wwarning $$m || exit 1; done
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all pkgcheck deps check units demo install uninstall manlint clean
+.PHONY: all pkgcheck deps check units demo install uninstall manlint clean fuzz fuzzers valgrind
 
--include $(wildcard $(B)/lib/*.d $(B)/cmd/*.d $(B)/tests/unit/*.d)
+-include $(wildcard $(B)/lib/*.d $(B)/cmd/*.d $(B)/tests/unit/*.d $(B)/tests/fuzz/*.d)

@@ -258,33 +258,6 @@ out_end(struct out *w, const struct qplan *p)
 
 /* ---- reading plans ----------------------------------------------------------- */
 
-/* The sqlite3 shell's EXPLAIN QUERY PLAN: "QUERY PLAN", then lines whose
- * depth is told by "|--", "`--" and "|  " prefixes of 3 characters. */
-static struct qplan *
-sqlite_text_plan(char *text)
-{
-	struct qplan *p = qplan_sqlite_new();
-	int ids[64] = { 0 }, next = 1;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, "QUERY PLAN", 10) == 0)
-			continue;
-		int depth = 0;
-		char *s = line;
-		while (strncmp(s, "|  ", 3) == 0 || strncmp(s, "   ", 3) == 0)
-			s += 3, depth++;
-		if (strncmp(s, "|--", 3) == 0 || strncmp(s, "`--", 3) == 0)
-			s += 3;
-		else
-			continue;
-		if (depth >= 63)
-			depth = 62;
-		ids[depth + 1] = next;
-		qplan_sqlite_add(p, next++, depth ? ids[depth] : 0, s);
-	}
-	qplan_sqlite_done(p);
-	return p;
-}
-
 static struct qplan *
 plan_of_text(char *text, const char *name)
 {
@@ -307,7 +280,7 @@ plan_of_text(char *text, const char *name)
 		if (next && next[1] == '-')
 			rota_errx(EXIT_DATA, "%s: psql's table, not the plan: run psql with -At (unaligned, "
 					     "tuples only)", name);
-		struct qplan *p = sqlite_text_plan(text);
+		struct qplan *p = qplan_from_sqlite_text(text);
 		if (p->nnodes == 0)
 			rota_errx(EXIT_DATA, "%s: a QUERY PLAN without steps (\"|--\" lines)", name);
 		return p;

@@ -530,6 +530,10 @@ merge_usage(struct cache *c, int *fd)
 		sbuf_free(&b);
 		return -1;
 	}
+	if (b.len == 0) {	/* b.s is NULL then, and NULL + 0 is undefined */
+		sbuf_free(&b);
+		return 0;
+	}
 	const char *f[7], *p = b.s, *end = b.s + b.len;
 	int rc = 0;
 	while (rc == 0 && p && p < end) {
@@ -606,8 +610,8 @@ touched(struct cache *c, const char *ns, const char *key)
 /* The stored bytes back into the value; 0 when they are what was put.
  * The sizes are checked before anything is allocated: a corrupt raw_size
  * must be a miss, not an allocation of exabytes. */
-static int
-unpack(struct cache *c, const void *blob, size_t n, int codec, int64_t raw_size, uint64_t sum,
+int
+cache_unpack(struct cache *c, const void *blob, size_t n, int codec, int64_t raw_size, uint64_t sum,
 	void **val)
 {
 	if (raw_size < 0 || (codec != CODEC_RAW && codec != CODEC_ZSTD))
@@ -660,7 +664,7 @@ cache_get(struct cache *c, const char *ns, const char *key, void **val, size_t *
 	}
 	const void *blob = sqlite3_column_blob(s, 0);
 	size_t n = (size_t)sqlite3_column_bytes(s, 0);
-	int bad = unpack(c, blob, n, codec, raw, sum, val);
+	int bad = cache_unpack(c, blob, n, codec, raw, sum, val);
 	sqlite3_reset(s);
 	if (bad) {
 		/* Never returned: counted, removed, and a miss. */

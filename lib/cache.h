@@ -46,6 +46,13 @@ int cache_get(struct cache *c, const char *ns, const char *key, void **val, size
  * exceeds its bound.  0 or -1. */
 int cache_put(struct cache *c, const char *ns, const char *key, const void *val, size_t len,
 	int64_t ttl);
+/* The bytes a row of the cache's file holds back into the value: codec 0
+ * (as stored) or 1 (zstd), the value's size, and its XXH3-64 checksum.
+ * 0 and a malloc'd value (NUL added) when they are what was put, else -1.
+ * cache_get's own check of what it reads from disk, public for the fuzz
+ * harness. */
+int cache_unpack(struct cache *c, const void *blob, size_t n, int codec, int64_t raw_size,
+	uint64_t sum, void **val);
 /* 1 removed, 0 absent, -1 error. */
 int cache_del(struct cache *c, const char *ns, const char *key);
 /* Removes the keys matching a glob (fnmatch(3) syntax, as in SQLite's

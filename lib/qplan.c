@@ -216,6 +216,34 @@ qplan_sqlite_done(struct qplan *p)
 	/* The root is not among the numbered nodes: it is no step. */
 }
 
+/* The sqlite3 shell's EXPLAIN QUERY PLAN: "QUERY PLAN", then lines whose
+ * depth is told by "|--", "`--" and "|  " prefixes of 3 characters. */
+struct qplan *
+qplan_from_sqlite_text(char *text)
+{
+	struct qplan *p = qplan_sqlite_new();
+	int ids[64] = { 0 }, next = 1;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "QUERY PLAN", 10) == 0)
+			continue;
+		int depth = 0;
+		char *s = line;
+		while (strncmp(s, "|  ", 3) == 0 || strncmp(s, "   ", 3) == 0)
+			s += 3, depth++;
+		if (strncmp(s, "|--", 3) == 0 || strncmp(s, "`--", 3) == 0)
+			s += 3;
+		else
+			continue;
+		if (depth >= 63)
+			depth = 62;
+		ids[depth + 1] = next;
+		qplan_sqlite_add(p, next++, depth ? ids[depth] : 0, s);
+	}
+	qplan_sqlite_done(p);
+	return p;
+}
+
 static void
 node_free(struct qnode *n)
 {

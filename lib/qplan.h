@@ -52,6 +52,10 @@ struct qplan *qplan_from_pg_json(const cJSON *json, char *err, size_t errlen);
 struct qplan *qplan_sqlite_new(void);
 int qplan_sqlite_add(struct qplan *p, int id, int parent, const char *detail);
 void qplan_sqlite_done(struct qplan *p);
+/* An SQLite plan as the sqlite3 shell prints EXPLAIN QUERY PLAN: lines
+ * whose depth is told by "|--", "`--" and "|  " prefixes; other lines are
+ * skipped.  text is cut up in place.  Never NULL; nnodes 0 when no step. */
+struct qplan *qplan_from_sqlite_text(char *text);
 void qplan_free(struct qplan *p);
 
 enum qseverity { QS_INFO, QS_LOW, QS_MEDIUM, QS_HIGH, QS_COUNT };

@@ -255,8 +255,8 @@ opt_number(const char *opt, const char *s, double lo, double hi)
 	return v;
 }
 
-long long
-opt_duration(const char *opt, const char *s)
+int
+parse_duration(const char *s, long long *secs)
 {
 	long long total = 0;
 	const char *p = s;
@@ -265,22 +265,35 @@ opt_duration(const char *opt, const char *s)
 		errno = 0;
 		long long v = strtoll(p, &end, 10);
 		if (end == p || errno || v < 0 || v > 100000000)
-			break;
+			return -1;
 		long long unit = *end == 'd' ? 86400 : *end == 'h' ? 3600 : *end == 'm' ? 60 :
 				 *end == 's' ? 1 : 0;
-		if (!unit)
-			break;
+		/* Each term is at most 8.64e12: the sum stays far from overflow
+		 * only while it is bounded too. */
+		if (!unit || total > 1000000000000000LL)
+			return -1;
 		total += v * unit;
 		p = end + 1;
-		if (!*p)
-			return total;
+		if (!*p) {
+			*secs = total;
+			return 0;
+		}
 	}
-	rota_errx(EXIT_USAGE, "%s: expected a duration like 2h, 90m, 1h30m or 7d, got \"%s\"", opt,
-		s);
+	return -1;
 }
 
 long long
-opt_size(const char *opt, const char *s)
+opt_duration(const char *opt, const char *s)
+{
+	long long v;
+	if (parse_duration(s, &v) < 0)
+		rota_errx(EXIT_USAGE, "%s: expected a duration like 2h, 90m, 1h30m or 7d, got \"%s\"",
+			opt, s);
+	return v;
+}
+
+int
+parse_size(const char *s, long long *bytes)
 {
 	char *end;
 	errno = 0;
@@ -300,9 +313,20 @@ opt_size(const char *opt, const char *s)
 	} else if (strcmp(end, "B") == 0) {
 		end++;
 	}
-	if (*s == '\0' || end == s || *end != '\0' || errno || v < 0 || v * unit > 9e18)
+	/* !(v >= 0) refuses NaN too, whose cast to an integer is undefined. */
+	if (*s == '\0' || end == s || *end != '\0' || errno || !(v >= 0) || v * unit > 9e18)
+		return -1;
+	*bytes = (long long)(v * unit);
+	return 0;
+}
+
+long long
+opt_size(const char *opt, const char *s)
+{
+	long long v;
+	if (parse_size(s, &v) < 0)
 		rota_errx(EXIT_USAGE, "%s: expected a size like 512M or 2G, got \"%s\"", opt, s);
-	return (long long)(v * unit);
+	return v;
 }
 
 int

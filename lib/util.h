@@ -43,6 +43,9 @@ long long opt_duration(const char *opt, const char *s);
 /* A size: a number of bytes, optionally followed by k, M, G or T (powers
  * of 1024, "KiB" and "MB" spellings too). */
 long long opt_size(const char *opt, const char *s);
+/* The same without exiting: 0 and the value, or -1. */
+int parse_duration(const char *s, long long *secs);
+int parse_size(const char *s, long long *bytes);
 
 /* A file written under a temporary name beside its path and renamed over
  * it when complete, so that no reader ever sees half of it; it gets the

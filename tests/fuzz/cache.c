@@ -1,0 +1,75 @@
+/* cache.c: fuzzes what the result cache reads back from its file (lib/cache):
+ * an entry's stored bytes with their codec, size and checksum, and the usage
+ * log that readers append beside the file.
+ *
+ * Input: one byte choosing what is read (even: an entry, odd: the usage
+ * log); for an entry, then the codec byte, the size and the checksum (8
+ * bytes each, little-endian) and the stored bytes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "fuzz.h"
+
+static struct cache *cache;
+static char usage[4200];
+
+static void
+setup(void)
+{
+	char dir[] = "/tmp/rota-fuzz-cache.XXXXXX", path[4096], err[512];
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	snprintf(path, sizeof path, "%s/cache.db", dir);
+	if ((cache = cache_open(path, err, sizeof err)) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		exit(2);
+	}
+	snprintf(usage, sizeof usage, "%s-usage", path);
+}
+
+static uint64_t
+le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+read_usage_log(const uint8_t *data, size_t size)
+{
+	FILE *fp = fopen(usage, "wb");
+	if (fp == NULL || fwrite(data, 1, size, fp) != size || fclose(fp) != 0) {
+		perror(usage);
+		exit(2);
+	}
+	struct cache_stats *st;
+	size_t n;
+	if (cache_stats(cache, &st, &n) == 0)	/* merges the log first */
+		free(st);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (cache == NULL)
+		setup();
+	if (size < 1)
+		return 0;
+	if (data[0] & 1) {
+		read_usage_log(data + 1, size - 1);
+		return 0;
+	}
+	if (size < 18)
+		return 0;
+	void *val;
+	if (cache_unpack(cache, data + 18, size - 18, data[1], (int64_t)le64(data + 2),
+		    le64(data + 10), &val) == 0)
+		free(val);
+	return 0;
+}
