@@ -723,7 +723,8 @@ static int
 join_columns(const char *cond, const struct qnode *scan, char cols[][64], int max)
 {
 	int found = 0;
-	if (!cond || !scan->alias)
+	/* An empty alias would be found everywhere, at the same place. */
+	if (!cond || !scan->alias || !*scan->alias)
 		return 0;
 	size_t al = strlen(scan->alias);
 	for (const char *q = cond; (q = strstr(q, scan->alias)) != NULL && found < max; q += al) {

@@ -8,26 +8,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "fuzz.h"
 
 static struct cache *cache;
-static char usage[4200];
+static char folder[64], usage[4200];
+
+static void
+cleanup(void)
+{
+	char path[4200];
+	cache_close(cache);
+	const char *files[] = { "cache.db", "cache.db-wal", "cache.db-shm", "cache.db-usage" };
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", folder, files[i]);
+		unlink(path);
+	}
+	rmdir(folder);
+}
 
 static void
 setup(void)
 {
-	char dir[] = "/tmp/rota-fuzz-cache.XXXXXX", path[4096], err[512];
-	if (mkdtemp(dir) == NULL) {
+	char path[4096], err[512];
+	snprintf(folder, sizeof folder, "/tmp/rota-fuzz-cache.XXXXXX");
+	if (mkdtemp(folder) == NULL) {
 		perror("mkdtemp");
 		exit(2);
 	}
-	snprintf(path, sizeof path, "%s/cache.db", dir);
+	snprintf(path, sizeof path, "%s/cache.db", folder);
 	if ((cache = cache_open(path, err, sizeof err)) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		exit(2);
 	}
+	atexit(cleanup);
 	snprintf(usage, sizeof usage, "%s-usage", path);
 }
 

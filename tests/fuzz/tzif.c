@@ -8,18 +8,26 @@
 #include "fuzz.h"
 #include "tz.h"
 
-static char zone[4200];
+static char folder[64], zone[4200];
+
+static void
+cleanup(void)
+{
+	unlink(zone);
+	rmdir(folder);
+}
 
 static void
 setup(void)
 {
-	char dir[] = "/tmp/rota-fuzz-tz.XXXXXX";
-	if (mkdtemp(dir) == NULL) {
+	snprintf(folder, sizeof folder, "/tmp/rota-fuzz-tz.XXXXXX");
+	if (mkdtemp(folder) == NULL) {
 		perror("mkdtemp");
 		exit(2);
 	}
-	setenv("TZDIR", dir, 1);
-	snprintf(zone, sizeof zone, "%s/Fuzz", dir);
+	setenv("TZDIR", folder, 1);
+	snprintf(zone, sizeof zone, "%s/Fuzz", folder);
+	atexit(cleanup);
 }
 
 int
