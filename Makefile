@@ -54,7 +54,7 @@ UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
 UNITS   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # One harness per parser (tests/fuzz/NAME.c); replayed on its kept inputs
 # by `make check` as the unit test $(B)/tests/fuzz-NAME.
-FUZZERS = ndjson csv nrp times pgplan sqliteplan tzif cache
+FUZZERS = ndjson csv nrp times pgplan sqliteplan tzif cache solution
 FUZZ_HELP = $(B)/tests/fuzz/fuzz.o $(B)/tests/fuzz/records.o
 FUZZ_SECONDS ?= 20
 FUZZ_JOBS ?= 1

@@ -12,8 +12,9 @@
 #include <stdnoreturn.h>
 #include <unistd.h>
 
-#include "json.h"
 #include "cache.h"
+#include "cells.h"
+#include "json.h"
 #include "lpwrite.h"
 #include "plan.h"
 #include "planout.h"
@@ -527,123 +528,6 @@ solve(const struct problem *p, const struct opts *o)
  * starts from a good schedule and its best comes early (0.4 s of 10 s on
  * the example programme). */
 #define REPAIR_STALL 0.3
-
-/* A schedule read into cells, and the assignments that fit none (a person
- * or activity the programme no longer has, a date outside it). */
-struct cells {
-	const struct programme *g;
-	int *x;
-	long records;		/* assignments read */
-	long orphaned;		/* of which fit no cell */
-	struct sbuf orphans;	/* those that fit no cell, as lines */
-	int strict;		/* an assignment that fits no cell is an error */
-	const char *file;
-};
-
-/* Puts one assignment into its cell; 1 when it fits none. */
-static int
-cell_of(struct cells *cs, const cJSON *o, const char *file, long line)
-{
-	const struct programme *g = cs->g;
-	static const char *const fields[] = { "person", "date", "slot", "activity" };
-	const char *v[4];
-	for (int i = 0; i < 4; i++) {
-		const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, fields[i]);
-		if (!cJSON_IsString(f))
-			rota_bad_input(file, line, fields[i], "missing");
-		v[i] = f->valuestring;
-	}
-	int64_t day;
-	const char *why;
-	int p = programme_person_index(g, v[0]), s = programme_slot_index(g, v[2]);
-	int a = programme_activity_index(g, v[3]);
-	int bad_date = rtime_parse_date(v[1], strlen(v[1]), &day, &why) != 0;
-	int d = bad_date ? -1 : (int)(day - g->start);
-	const char *field = p < 0 ? "person" : bad_date || d < 0 || d >= g->ndays ? "date"
-		: s < 0 ? "slot" : a < 0 ? "activity" : g->act[a].slot != s ? "slot" : NULL;
-	if (field) {
-		if (cs->strict)
-			rota_bad_input(file, line, field, "not in the programme (a person, date, slot or "
-							  "activity it does not have)");
-		return 1;
-	}
-	int *c = &cs->x[pg_cell(g, p, d, s)];
-	if (*c != PG_OFF) {
-		char msg[256];
-		snprintf(msg, sizeof msg, "%s has two assignments on %s %s (%s and %s)", v[0], v[1], v[2],
-			g->act[*c].id, v[3]);
-		rota_bad_input(file, line, "slot", msg);
-	}
-	*c = a;
-	return 0;
-}
-
-static int
-add_cell(const struct rec *r, const char *file, long line, void *arg)
-{
-	struct cells *cs = arg;
-	if (r->rt->kind != RK_ASSIGNMENT)
-		return 0;
-	cs->records++;
-	if (cell_of(cs, r->obj, file, line)) {
-		cs->orphaned++;
-		char *s = json_print(r->obj);
-		sbuf_adds(&cs->orphans, s);
-		sbuf_addc(&cs->orphans, '\n');
-		free(s);
-	}
-	return 0;
-}
-
-static void
-cells_init(struct cells *cs, const struct programme *g, int strict)
-{
-	*cs = (struct cells){ .g = g, .strict = strict };
-	cs->x = xmalloc(pg_cells(g) * sizeof(int));
-	for (size_t c = 0; c < pg_cells(g); c++)
-		cs->x[c] = PG_OFF;
-}
-
-static void
-cells_read_file(struct cells *cs, const char *path)
-{
-	char err[1024];
-	struct src_options so = { 0 };
-	if (source_each(path, SRC_NDJSON, &so, add_cell, cs, err, sizeof err) < 0)
-		rota_errx(EXIT_DATA, "%s", err);
-}
-
-/* Reads assignment lines kept in the cache; those that fit no cell (the
- * programme changed) are left out.  -1 when the text is not what rota-solve
- * put there. */
-static int
-cells_read_text(struct cells *cs, char *text)
-{
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		cJSON *o = cJSON_Parse(line);
-		const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "person");
-		if (!cJSON_IsString(k)) {
-			cJSON_Delete(o);
-			return -1;
-		}
-		cs->records++;
-		int fits = 1;
-		const char *f[] = { "date", "slot", "activity" };
-		for (int i = 0; i < 3; i++)
-			fits &= cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, f[i]));
-		if (fits)
-			cell_of(cs, o, "cache", 0);
-		cJSON_Delete(o);
-	}
-	return 0;
-}
-
-static void
-cells_free(struct cells *cs)
-{
-	free(cs->x);
-	sbuf_free(&cs->orphans);
-}
 
 static void
 schedule_text(struct sbuf *b, const struct programme *g, const int *x)
