@@ -515,6 +515,21 @@ append_pending(struct cache *c)
 	return rc;
 }
 
+/* A count in the usage log is what one process gathered: far below this.
+ * A time is microseconds since the epoch. */
+#define USAGE_MAX_COUNT 1000000000000LL
+#define USAGE_MAX_TIME 100000000000000000LL
+
+/* A field of the usage log as a number in [0, max]: 1, else 0. */
+static int
+usage_number(const char *s, long long max, long long *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return end != s && *end == '\0' && errno == 0 && *v >= 0 && *v <= max;
+}
+
 /* Applies the usage log within the caller's write transaction and returns
  * it still locked in *fd, for merge_done once the transaction has ended.
  * A record cut short (a crash within a write) ends the log. */
@@ -547,14 +562,21 @@ merge_usage(struct cache *c, int *fd)
 		}
 		if (!want || nf < want)
 			break;
+		/* The numbers: a count's five from field 2, a touch's time at 3. */
+		int first = want == 7 ? 2 : 3, ok = 1;
+		long long v[5], max = want == 7 ? USAGE_MAX_COUNT : USAGE_MAX_TIME;
+		for (int j = 0; j < want - first; j++)
+			ok &= usage_number(f[first + j], max, &v[j]);
+		if (!ok)
+			break;	/* not what a process wrote: the log ends here */
 		sqlite3_stmt *s = stmt(c, *f[0] == 'C' ? S_STAT : S_TOUCH);
 		sqlite3_bind_text(s, 1, f[1], -1, SQLITE_STATIC);
 		if (*f[0] == 'C') {
 			for (int j = 0; j < 5; j++)
-				sqlite3_bind_int64(s, j + 2, atoll(f[j + 2]));
+				sqlite3_bind_int64(s, j + 2, v[j]);
 		} else {
 			sqlite3_bind_text(s, 2, f[2], -1, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 3, atoll(f[3]));
+			sqlite3_bind_int64(s, 3, v[0]);
 		}
 		rc = step_done(c, s, "usage log");
 	}
