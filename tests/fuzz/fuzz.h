@@ -20,4 +20,9 @@ const char *fuzz_file(const uint8_t *data, size_t size);
 /* The input as a NUL-terminated copy, for parsers of strings; free it. */
 char *fuzz_string(const uint8_t *data, size_t size);
 
+/* A findings callback that keeps nothing: the harness wants the rules
+ * run, not their output. */
+struct qfinding;
+void fuzz_ignore_finding(const struct qfinding *f, void *arg);
+
 #endif

@@ -5,13 +5,6 @@
 #include "fuzz.h"
 #include "qplan.h"
 
-static void
-ignore(const struct qfinding *f, void *arg)
-{
-	(void)f;
-	(void)arg;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -23,7 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cJSON_Delete(j);
 	if (p == NULL)
 		return 0;
-	qplan_findings(p, ignore, NULL);
+	qplan_findings(p, fuzz_ignore_finding, NULL);
 	struct qcandidate c[16];
 	qplan_candidates(p, c, 16);
 	char label[512];

@@ -5,19 +5,12 @@
 #include "fuzz.h"
 #include "qplan.h"
 
-static void
-ignore(const struct qfinding *f, void *arg)
-{
-	(void)f;
-	(void)arg;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_string(data, size);
 	struct qplan *p = qplan_from_sqlite_text(text);
-	qplan_findings(p, ignore, NULL);
+	qplan_findings(p, fuzz_ignore_finding, NULL);
 	struct qcandidate c[16];
 	qplan_candidates(p, c, 16);
 	qplan_free(p);
