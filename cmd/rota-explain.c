@@ -450,6 +450,15 @@ index_columns(struct sbuf *b, const struct qcandidate *c)
 	sbuf_adds(b, ")");
 }
 
+/* Planning may run functions (an IMMUTABLE one is called to fold its
+ * constant arguments, and may call nextval): without --allow-write, every
+ * transaction that plans is read-only. */
+static int
+read_only(const struct planning *pl)
+{
+	return pl->o->allow_write ? 0 : store_exec(pl->st, "SET TRANSACTION READ ONLY");
+}
+
 /* Each candidate as a hypothetical index: proposed when the planner's
  * cost of the query falls to half or less, and no index has its columns
  * already. */
@@ -463,6 +472,9 @@ verify(struct planning *pl, struct out *w, const char *sql, const struct qplan *
 	if (store_exec(pl->st, "SAVEPOINT rota_explain_hypopg; CREATE EXTENSION IF NOT EXISTS hypopg") < 0)
 		rota_errx(EXIT_STORE, "%s: --verify needs HypoPG (Debian: postgresql-15-hypopg): %s",
 			pl->shown, store_errmsg(pl->st));
+	/* The extension made, the plans that follow change nothing. */
+	if (read_only(pl) < 0)
+		store_failed(pl);
 	double before = p->root->total_cost;
 	for (int i = 0; i < n; i++) {
 		const struct qcandidate *c = &cand[i];
@@ -559,9 +571,10 @@ plan_query(struct planning *pl, struct out *w, const char *sql)
 		sbuf_free(&q);
 		qplan_sqlite_done(p);
 	} else {
-		/* First the plan alone, which runs nothing: a statement that
-		 * writes is refused before it could run. */
-		if (store_begin(pl->st) < 0)
+		/* First the plan alone, which runs nothing (read-only: the
+		 * planner may call a function): a statement that writes is
+		 * refused before it could run. */
+		if (store_begin(pl->st) < 0 || read_only(pl) < 0)
 			store_failed(pl);
 		p = pg_plan(pl, sql, "FORMAT JSON");
 		if (p == NULL)
@@ -573,8 +586,7 @@ plan_query(struct planning *pl, struct out *w, const char *sql)
 			char ms[32];
 			snprintf(ms, sizeof ms, "%.0f", o->timeout * 1000);
 			const char *tp[] = { ms };
-			if (store_rollback(pl->st) < 0 || store_begin(pl->st) < 0 ||
-			    (!o->allow_write && store_exec(pl->st, "SET TRANSACTION READ ONLY") < 0) ||
+			if (store_rollback(pl->st) < 0 || store_begin(pl->st) < 0 || read_only(pl) < 0 ||
 			    store_query(pl->st, "SELECT set_config('statement_timeout', $1, true)", 1, tp,
 				    NULL, NULL, NULL) < 0)
 				store_failed(pl);
