@@ -353,7 +353,9 @@ cache_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	int fd = -1;
-	if (make_folder(c->path) < 0 || (fd = open(c->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+	/* Never through a symbolic link put where the cache goes. */
+	if (make_folder(c->path) < 0 ||
+	    (fd = open(c->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
 		snprintf(err, errlen, "%s: %s", c->path, strerror(errno));
 		free(c);
 		return NULL;
@@ -456,7 +458,7 @@ usage_open(struct cache *c, int flags, int lock)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s-usage", c->path);
-	int fd = open(path, flags | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		seterr(c, "%s: %s", path, strerror(errno));
 		return -1;
