@@ -22,12 +22,29 @@ rota_setprogname(const char *argv0)
 	rota_progname = slash ? slash + 1 : argv0;
 }
 
+/* Messages quote input (a bad value, a name): its control characters are
+ * shown as \xHH, never sent to the terminal; a message may span lines. */
 static void
 vmsg(int with_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;
+	char buf[4096], *msg = buf;
+	va_list aq;
+	va_copy(aq, ap);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	if (n >= (int)sizeof buf && (msg = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(msg, (size_t)n + 1, fmt, aq);
+	else
+		msg = buf;	/* cut short when there is no memory for it */
+	va_end(aq);
 	fprintf(stderr, "%s: ", rota_progname);
-	vfprintf(stderr, fmt, ap);
+	for (const unsigned char *c = (const unsigned char *)msg; n > 0 && *c; c++)
+		if ((*c < ' ' && *c != '\n' && *c != '\t') || *c == 0x7f)
+			fprintf(stderr, "\\x%02x", *c);
+		else
+			putc(*c, stderr);
+	if (msg != buf)
+		free(msg);
 	if (with_errno)
 		fprintf(stderr, ": %s", strerror(saved));
 	fputc('\n', stderr);
