@@ -334,6 +334,7 @@ pg_plan(struct planning *pl, const char *sql, const char *how)
 {
 	struct sbuf q = { 0 }, out = { 0 };
 	char err[256];
+	/* sql: the user's own query (how is one of ours) */
 	sbuf_addf(&q, "EXPLAIN (%s) %s", how, sql);
 	int rc = store_query(pl->st, q.s, 0, NULL, take_text, &out, NULL);
 	sbuf_free(&q);
@@ -395,6 +396,8 @@ take_index_columns(int ncols, char *const *cols, char *const *names, void *arg)
 	return 0;
 }
 
+/* For the statement a finding proposes, which rota never runs: the
+ * hypothetical index is made by the server, from parameters (verify). */
 static void
 quote_ident(struct sbuf *b, const char *s)
 {
@@ -420,6 +423,15 @@ index_columns(struct sbuf *b, const struct qcandidate *c)
 	sbuf_adds(b, ")");
 }
 
+/* Planning may run functions (an IMMUTABLE one is called to fold its
+ * constant arguments, and may call nextval): without --allow-write, every
+ * transaction that plans is read-only. */
+static int
+read_only(const struct planning *pl)
+{
+	return pl->o->allow_write ? 0 : store_exec(pl->st, "SET TRANSACTION READ ONLY");
+}
+
 /* Each candidate as a hypothetical index: proposed when the planner's
  * cost of the query falls to half or less, and no index has its columns
  * already. */
@@ -433,6 +445,9 @@ verify(struct planning *pl, struct out *w, const char *sql, const struct qplan *
 	if (store_exec(pl->st, "SAVEPOINT rota_explain_hypopg; CREATE EXTENSION IF NOT EXISTS hypopg") < 0)
 		rota_errx(EXIT_STORE, "%s: --verify needs HypoPG (Debian: postgresql-15-hypopg): %s",
 			pl->shown, store_errmsg(pl->st));
+	/* The extension made, the plans that follow change nothing. */
+	if (read_only(pl) < 0)
+		store_failed(pl);
 	double before = p->root->total_cost;
 	for (int i = 0; i < n; i++) {
 		const struct qcandidate *c = &cand[i];
@@ -443,27 +458,31 @@ verify(struct planning *pl, struct out *w, const char *sql, const struct qplan *
 		if (store_query(pl->st, "SELECT array_to_string(ARRAY(SELECT a.attname FROM "
 			    "unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON "
 			    "a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE k.n <= i.indnkeyatts "
-			    "ORDER BY k.n), ',') FROM pg_index i WHERE i.indrelid = to_regclass($1) "
-			    "AND i.indpred IS NULL", 1, rel, take_index_columns, &cv, NULL) < 0)
+			    "ORDER BY k.n), ',') FROM pg_index i "
+			    "WHERE i.indrelid = to_regclass(quote_ident($1)) AND i.indpred IS NULL", 1, rel,
+			    take_index_columns, &cv, NULL) < 0)
 			store_failed(pl);
 		if (cv.yes)
 			continue;
-		struct sbuf ddl = { 0 };
-		sbuf_adds(&ddl, "CREATE INDEX ON ");
-		index_columns(&ddl, c);
-		const char *params[] = { ddl.s };
-		if (store_query(pl->st, "SELECT hypopg_create_index($1)", 1, params, NULL, NULL, NULL) < 0)
+		/* The names come from the plan: parameters, quoted by the
+		 * server's format(). */
+		const char *params[] = { c->relation, c->column[0], c->column[1] };
+		if (store_query(pl->st, c->ncolumns > 1
+				? "SELECT hypopg_create_index(format('CREATE INDEX ON %I (%I, %I)', "
+				  "$1::text, $2::text, $3::text))"
+				: "SELECT hypopg_create_index(format('CREATE INDEX ON %I (%I)', "
+				  "$1::text, $2::text))",
+			    c->ncolumns > 1 ? 3 : 2, params, NULL, NULL, NULL) < 0)
 			store_failed(pl);
 		struct qplan *after = pg_plan(pl, sql, "FORMAT JSON");
 		if (after == NULL || store_exec(pl->st, "SELECT hypopg_reset()") < 0)
 			store_failed(pl);
 		double cost = after->root->total_cost;
 		qplan_free(after);
-		if (cost > before / 2) {
-			sbuf_free(&ddl);
+		if (cost > before / 2)
 			continue;
-		}
 		struct sbuf stmt = { 0 };
+		/* sql: not run: SQL named in a message (names quoted) */
 		sbuf_adds(&stmt, "CREATE INDEX CONCURRENTLY ON ");
 		index_columns(&stmt, c);
 		sbuf_addc(&stmt, ';');
@@ -483,7 +502,6 @@ verify(struct planning *pl, struct out *w, const char *sql, const struct qplan *
 		finding_record(w, "explain.index", cost <= before / 10 ? QS_HIGH : QS_MEDIUM, node, msg, NULL,
 			NULL, 0, c->relation, extra);
 		sbuf_free(&stmt);
-		sbuf_free(&ddl);
 	}
 	if (store_exec(pl->st, "ROLLBACK TO SAVEPOINT rota_explain_hypopg") < 0)
 		store_failed(pl);
@@ -518,6 +536,7 @@ plan_query(struct planning *pl, struct out *w, const char *sql)
 	struct qplan *p;
 	if (!pl->pg) {
 		struct sbuf q = { 0 };
+		/* sql: the user's own query */
 		sbuf_addf(&q, "EXPLAIN QUERY PLAN %s", sql);
 		p = qplan_sqlite_new();
 		if (store_query(pl->st, q.s, 0, NULL, take_eqp, p, NULL) < 0)
@@ -525,9 +544,10 @@ plan_query(struct planning *pl, struct out *w, const char *sql)
 		sbuf_free(&q);
 		qplan_sqlite_done(p);
 	} else {
-		/* First the plan alone, which runs nothing: a statement that
-		 * writes is refused before it could run. */
-		if (store_begin(pl->st) < 0)
+		/* First the plan alone, which runs nothing (read-only: the
+		 * planner may call a function): a statement that writes is
+		 * refused before it could run. */
+		if (store_begin(pl->st) < 0 || read_only(pl) < 0)
 			store_failed(pl);
 		p = pg_plan(pl, sql, "FORMAT JSON");
 		if (p == NULL)
@@ -536,10 +556,12 @@ plan_query(struct planning *pl, struct out *w, const char *sql)
 			rota_errx(EXIT_USAGE, "query %d changes data: rota-explain plans it only with --allow-write",
 				w->query);
 		if (o->analyze) {
-			char set[160];
-			snprintf(set, sizeof set, "%sSET LOCAL statement_timeout = %.0f",
-				o->allow_write ? "" : "SET TRANSACTION READ ONLY; ", o->timeout * 1000);
-			if (store_rollback(pl->st) < 0 || store_begin(pl->st) < 0 || store_exec(pl->st, set) < 0)
+			char ms[32];
+			snprintf(ms, sizeof ms, "%.0f", o->timeout * 1000);
+			const char *tp[] = { ms };
+			if (store_rollback(pl->st) < 0 || store_begin(pl->st) < 0 || read_only(pl) < 0 ||
+			    store_query(pl->st, "SELECT set_config('statement_timeout', $1, true)", 1, tp,
+				    NULL, NULL, NULL) < 0)
 				store_failed(pl);
 			qplan_free(p);
 			if ((p = pg_plan(pl, sql, "FORMAT JSON, ANALYZE, BUFFERS")) == NULL)

@@ -353,7 +353,9 @@ cache_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	int fd = -1;
-	if (make_folder(c->path) < 0 || (fd = open(c->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+	/* Never through a symbolic link put where the cache goes. */
+	if (make_folder(c->path) < 0 ||
+	    (fd = open(c->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
 		snprintf(err, errlen, "%s: %s", c->path, strerror(errno));
 		free(c);
 		return NULL;
@@ -456,7 +458,7 @@ usage_open(struct cache *c, int flags, int lock)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s-usage", c->path);
-	int fd = open(path, flags | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		seterr(c, "%s: %s", path, strerror(errno));
 		return -1;
@@ -891,6 +893,7 @@ static long long
 delete_where(struct cache *c, const char *where, const char *ns, const char *glob)
 {
 	char q[256];
+	/* sql: fixed identifiers only (where is one of the two below) */
 	snprintf(q, sizeof q, "DELETE FROM cache_entry WHERE %s", where);
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(c->db, q, -1, &s, NULL) != SQLITE_OK)
@@ -977,19 +980,25 @@ cache_get_config(struct cache *c, struct cache_config *cf)
 int
 cache_set_config(struct cache *c, const struct cache_config *cf)
 {
-	char q[512];
-	snprintf(q, sizeof q,
-		"INSERT OR REPLACE INTO cache_config VALUES ('max_size', %lld), ('level', %d), "
-		"('threshold', %lld)",
-		(long long)cf->max_size, cf->level, (long long)cf->threshold);
-	if (begin(c) < 0)
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO cache_config VALUES ('max_size', ?1), "
+				      "('level', ?2), ('threshold', ?3)", -1, &q, NULL) != SQLITE_OK)
+		return dberr(c, "config");
+	sqlite3_bind_int64(q, 1, cf->max_size);
+	sqlite3_bind_int(q, 2, cf->level);
+	sqlite3_bind_int64(q, 3, cf->threshold);
+	if (begin(c) < 0) {
+		sqlite3_finalize(q);
 		return -1;
+	}
 	struct saved sv;
 	save_counts(c, &sv);
 	struct cache_config old = c->cf;
 	c->cf = *cf;
 	/* A lower bound holds at once, not from the next put. */
-	if (finish(c, exec_sql(c, q) == 0 && evict(c) >= 0, &sv) < 0) {
+	int ok = step_done(c, q, "config") == 0 && evict(c) >= 0;
+	sqlite3_finalize(q);
+	if (finish(c, ok, &sv) < 0) {
 		c->cf = old;
 		return -1;
 	}

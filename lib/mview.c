@@ -78,6 +78,7 @@ dialect_of(const struct store *st)
 static void
 summary_select(struct sbuf *b, const char *where)
 {
+	/* sql: fixed identifiers only */
 	sbuf_addf(b,
 		"SELECT a.\"date\", coalesce(a.activity, ''), a.slot, coalesce(p.role, ''), "
 		"coalesce(a.pgy, p.pgy, 0), count(*) "
@@ -89,6 +90,7 @@ summary_select(struct sbuf *b, const char *where)
 static void
 coverage_select(struct sbuf *b, const char *where_a, const char *where_c)
 {
+	/* sql: fixed identifiers only */
 	sbuf_addf(b,
 		"SELECT c.\"date\", c.activity, c.slot, coalesce(c.want, 0), c.min, c.max, "
 		"coalesce(n.assigned, 0), CASE "
@@ -114,6 +116,7 @@ static void
 workload_select(struct sbuf *b, const struct dialect *d, const char *from)
 {
 	const char *m = d->minutes;
+	/* sql: fixed identifiers only */
 	sbuf_addf(b,
 		"SELECT p.id, per.kind, per.start, per.\"end\", "
 		"coalesce(sum(CASE WHEN " KIND " <> 'leave' THEN %s END), 0), "
@@ -143,6 +146,7 @@ workload_select(struct sbuf *b, const struct dialect *d, const char *from)
 static void
 year_select(struct sbuf *b, const char *from)
 {
+	/* sql: fixed identifiers only */
 	sbuf_addf(b,
 		"SELECT w.person, 'year', y.start, y.\"end\", sum(w.minutes), sum(w.minutes_clinical), "
 		"sum(w.minutes_education), sum(w.minutes_call), sum(w.minutes_leave), sum(w.half_days), "
@@ -167,16 +171,16 @@ mview_query(enum mview_id v, int pg)
 {
 	struct sbuf b = { 0 };
 	const struct dialect *d = pg ? &pg_sql : &sqlite_sql;
-	sbuf_adds(&b, "WITH ");
+	sbuf_adds(&b, "WITH ");	/* sql: fixed identifiers only */
 	named(&b, v);
 	switch (v) {
 	case MV_SCHEDULE_SUMMARY: summary_select(&b, ""); break;
 	case MV_ROTATION_COVERAGE: coverage_select(&b, "", ""); break;
 	default: workload_select(&b, d, ALL_PEOPLE); break;
 	}
-	sbuf_addf(&b, ") SELECT * FROM %s", mview_defs[v].name);
+	sbuf_addf(&b, ") SELECT * FROM %s", mview_defs[v].name);	/* sql: fixed identifiers only */
 	if (v == MV_PERSON_WORKLOAD) {
-		sbuf_adds(&b, " UNION ALL ");
+		sbuf_adds(&b, " UNION ALL ");	/* sql: fixed identifiers only */
 		year_select(&b, ALL_YEARS);
 	}
 	return b.s;
@@ -189,7 +193,7 @@ mview_query(enum mview_id v, int pg)
 static void
 create_view_table(struct sbuf *b, const struct mview_def *def)
 {
-	sbuf_addf(b, "CREATE TABLE IF NOT EXISTS %s (", def->name);
+	sbuf_addf(b, "CREATE TABLE IF NOT EXISTS %s (", def->name);	/* sql: fixed identifiers only */
 	for (int i = 0; i < def->ncolumns; i++) {
 		const struct mview_column *c = &def->columns[i];
 		int nullable = i >= def->nkeys && !c->number;
@@ -222,12 +226,14 @@ sqlite_triggers(struct sbuf *b)
 	static const char *const ev[] = { "INSERT", "UPDATE", "DELETE" };
 	for (int t = 0; t < NWATCHED; t++)
 		for (int e = 0; e < 3; e++) {
+			/* sql: fixed identifiers only */
 			sbuf_addf(b, "CREATE TRIGGER IF NOT EXISTS rota_mv_%s_%c AFTER %s ON %s BEGIN ",
 				watched[t].table, ev[e][0] + 32, ev[e], watched[t].table);
 			for (int side = 0; side < 2; side++) {	/* the new row, the old */
 				if ((side == 0 && e == 2) || (side == 1 && e == 0))
 					continue;
 				const char *row = side ? "OLD." : "NEW.";
+				/* sql: fixed identifiers only */
 				sbuf_adds(b, "INSERT INTO rota_mv_log (person, \"date\", activity) VALUES (");
 				const char *f[] = { watched[t].person, watched[t].date, watched[t].activity };
 				for (int k = 0; k < 3; k++)
@@ -247,17 +253,21 @@ pg_triggers(struct sbuf *b)
 	static const char *const ev[] = { "INSERT", "UPDATE", "DELETE" };
 	for (int t = 0; t < NWATCHED; t++) {
 		const char *f[] = { watched[t].person, watched[t].date, watched[t].activity };
+		/* sql: fixed identifiers only */
 		sbuf_addf(b, "CREATE OR REPLACE FUNCTION rota_mv_log_%s() RETURNS trigger LANGUAGE plpgsql AS $f$ "
 			"BEGIN ", watched[t].table);
 		for (int side = 0; side < 2; side++) {
+			/* sql: fixed identifiers only */
 			sbuf_addf(b, "IF TG_OP IN (%s) THEN INSERT INTO rota_mv_log (person, \"date\", activity) "
 				"SELECT DISTINCT ", side ? "'UPDATE', 'DELETE'" : "'INSERT', 'UPDATE'");
 			for (int k = 0; k < 3; k++)
 				sbuf_addf(b, "%s%s%s", k ? ", " : "", f[k], strcmp(f[k], "NULL") ? "" : "::text");
+			/* sql: fixed identifiers only */
 			sbuf_addf(b, " FROM %s; END IF; ", side ? "old_rows" : "new_rows");
 		}
 		sbuf_adds(b, "RETURN NULL; END $f$;\n");
 		for (int e = 0; e < 3; e++)
+			/* sql: fixed identifiers only */
 			sbuf_addf(b, "CREATE OR REPLACE TRIGGER rota_mv_%s_%c AFTER %s ON %s REFERENCING %s%s "
 				"FOR EACH STATEMENT EXECUTE FUNCTION rota_mv_log_%s();\n",
 				watched[t].table, ev[e][0] + 32, ev[e], watched[t].table,
@@ -344,6 +354,7 @@ mview_setup(struct store *st)
 	struct sbuf b = { 0 };
 	for (int v = 0; v < MV_COUNT; v++)
 		create_view_table(&b, &mview_defs[v]);
+	/* sql: fixed identifiers only */
 	sbuf_addf(&b,
 		"CREATE TABLE IF NOT EXISTS rota_mv_log (id %s, person text, \"date\" text, activity text);\n"
 		"CREATE TABLE IF NOT EXISTS rota_mv_periods (kind text NOT NULL, start text NOT NULL, "
@@ -354,6 +365,7 @@ mview_setup(struct store *st)
 		"CREATE INDEX IF NOT EXISTS rota_mv_covers_date ON covers (\"date\", activity);\n",
 		d->serial, d->serial, d->real);
 	if (store_kind(st) == STORE_PG) {
+		/* sql: fixed identifiers only */
 		sbuf_adds(&b, "ALTER TABLE rota_mv_log ADD COLUMN IF NOT EXISTS xid xid8 NOT NULL "
 			"DEFAULT pg_current_xact_id();\n");
 		pg_triggers(&b);
@@ -361,10 +373,13 @@ mview_setup(struct store *st)
 		sqlite_triggers(&b);
 	}
 	/* Last: its presence says the rest is there. */
+	/* sql: fixed identifiers only */
 	sbuf_addf(&b, "CREATE TABLE IF NOT EXISTS " SETUP_MARK " (view text PRIMARY KEY, started text, "
 		"mode text, seconds %s, rows_changed bigint, last_log bigint, periods text);\n", d->real);
 	if (store_kind(st) == STORE_PG)
+		/* sql: fixed identifiers only */
 		sbuf_adds(&b, "ALTER TABLE " SETUP_MARK " ADD COLUMN IF NOT EXISTS last_snapshot text;\n");
+	/* sql: fixed identifiers only */
 	sbuf_adds(&b, "DELETE FROM " SETUP_MARK " WHERE view = '*setup';\n"
 		"INSERT INTO " SETUP_MARK " (view, mode) VALUES ('*setup', '" SETUP_VERSION "');\n");
 	int rc = store_exec(st, b.s);
@@ -511,7 +526,7 @@ insert_into(struct store *st, const struct mview_def *def, const char *select, i
 	const char *const *params, long long *changed)
 {
 	struct sbuf b = { 0 };
-	sbuf_addf(&b, "INSERT INTO %s (", def->name);
+	sbuf_addf(&b, "INSERT INTO %s (", def->name);	/* sql: fixed identifiers only */
 	for (int i = 0; i < def->ncolumns; i++)
 		sbuf_addf(&b, "%s\"%s\"", i ? ", " : "", def->columns[i].name);
 	sbuf_addf(&b, ") %s", select);
@@ -525,7 +540,7 @@ refresh_full(struct store *st, enum mview_id v, long long *changed)
 {
 	const struct mview_def *def = &mview_defs[v];
 	struct sbuf q = { 0 }, del = { 0 };
-	sbuf_addf(&del, "DELETE FROM %s", def->name);
+	sbuf_addf(&del, "DELETE FROM %s", def->name);	/* sql: fixed identifiers only */
 	int rc = run(st, del.s, 0, NULL, changed);
 	if (rc == 0) {
 		switch (v) {
@@ -555,7 +570,7 @@ analyze(struct store *st, const char *table)
 	char sql[64];
 	if (store_kind(st) != STORE_PG)
 		return 0;
-	snprintf(sql, sizeof sql, "ANALYZE %s", table);
+	snprintf(sql, sizeof sql, "ANALYZE %s", table);	/* sql: fixed identifiers only */
 	return store_exec(st, sql);
 }
 
@@ -600,6 +615,7 @@ static int
 day_keys(struct store *st, const struct window *w)
 {
 	struct sbuf q = { 0 };
+	/* sql: fixed identifiers only */
 	sbuf_addf(&q, "INSERT INTO rota_mv_keys (\"date\", activity) "
 		"SELECT l.\"date\", l.activity FROM rota_mv_log l WHERE %s "
 		"AND l.\"date\" IS NOT NULL AND l.activity IS NOT NULL "
@@ -621,6 +637,7 @@ refresh_days(struct store *st, enum mview_id v, const struct window *range, long
 	struct sbuf q = { 0 };
 	if (day_keys(st, range) < 0 || analyze(st, "rota_mv_keys") < 0)
 		return -1;
+	/* sql: fixed identifiers only */
 	sbuf_addf(&q, "DELETE FROM %s WHERE (\"date\", activity) IN "
 		"(SELECT \"date\", activity FROM rota_mv_keys)", def->name);
 	int rc = run(st, q.s, 0, NULL, changed);
@@ -653,6 +670,7 @@ refresh_people(struct store *st, const struct window *w, long long *changed)
 		"PRIMARY KEY (person, start));\n"
 		"DELETE FROM rota_mv_pkeys; DELETE FROM rota_mv_ykeys");
 	if (rc == 0) {
+		/* sql: fixed identifiers only */
 		sbuf_addf(&q, "INSERT INTO rota_mv_pkeys (person, kind, start, \"end\") "
 			"SELECT l.person, per.kind, per.start, per.\"end\" FROM rota_mv_log l "
 			"JOIN rota_mv_periods per ON per.kind IN ('week', 'block') AND l.\"date\" >= per.start "
@@ -743,6 +761,7 @@ mview_refresh(struct store *st, enum mview_id v, int incremental, const struct m
 	struct window window;
 	struct sbuf q = { 0 };
 	window_init(&window, st, lo, hi, snap);
+	/* sql: fixed identifiers only */
 	sbuf_addf(&q, "SELECT count(*), count(CASE WHEN l.person IS NULL AND l.\"date\" IS NULL THEN 1 END) "
 		"FROM rota_mv_log l WHERE %s", window.cond);
 	struct counts2 c = { 0, 0, 0 };
@@ -851,9 +870,10 @@ mview_status(struct store *st, enum mview_id v, struct mview_status *s)
 	struct window w;
 	window_init(&w, st, f.got && !f.null ? f.text : "0", "9223372036854775807",
 		fx.got && !fx.null ? fx.text : "");
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", name);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", name);	/* sql: fixed identifiers only */
 	if (number(st, sql, 0, NULL, &s->rows) < 0)
 		return -1;
+	/* sql: fixed identifiers only */
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM rota_mv_log l WHERE %s", w.cond);
 	if (number(st, sql, w.n, w.params, &s->pending) < 0)
 		return -1;
@@ -872,10 +892,10 @@ mview_each(struct store *st, enum mview_id v, store_row_fn *row, void *arg)
 {
 	const struct mview_def *def = &mview_defs[v];
 	struct sbuf q = { 0 };
-	sbuf_adds(&q, "SELECT ");
+	sbuf_adds(&q, "SELECT ");	/* sql: fixed identifiers only */
 	for (int i = 0; i < def->ncolumns; i++)
 		sbuf_addf(&q, "%s\"%s\"", i ? ", " : "", def->columns[i].name);
-	sbuf_addf(&q, " FROM %s ORDER BY ", def->name);
+	sbuf_addf(&q, " FROM %s ORDER BY ", def->name);	/* sql: fixed identifiers only */
 	for (int i = 0; i < def->nkeys; i++)
 		sbuf_addf(&q, "%s\"%s\"", i ? ", " : "", def->columns[i].name);
 	int rc = store_query(st, q.s, 0, NULL, row, arg, NULL);

@@ -114,8 +114,16 @@ planout_table(FILE *fp, const struct programme *g, const int *x)
 	fputc('\n', fp);
 	for (int a = 0; a < g->nacts; a++) {
 		const struct pg_activity *act = &g->act[a];
-		fprintf(fp, "%-*s %s: %s (%s, %02d:%02d, %d min)\n", CELL - 1, name[a], act->id, act->name,
-			g->slot[act->slot], act->start / 60, act->start % 60, act->minutes);
+		fprintf(fp, "%-*s %s: ", CELL - 1, name[a], act->id);
+		/* A name is any string: its control characters are shown, not
+		 * sent to the terminal. */
+		for (const unsigned char *c = (const unsigned char *)act->name; *c; c++)
+			if (*c < ' ' || *c == 0x7f)
+				fprintf(fp, "\\x%02x", *c);
+			else
+				fputc(*c, fp);
+		fprintf(fp, " (%s, %02d:%02d, %d min)\n", g->slot[act->slot], act->start / 60,
+			act->start % 60, act->minutes);
 	}
 	free(name);
 }
@@ -144,17 +152,22 @@ ics_line(struct sbuf *b, const char *s)
 	sbuf_add(b, "\r\n", 2);
 }
 
-/* TEXT escaping: backslash, semicolon, comma, newline. */
+/* TEXT escaping: backslash, semicolon, comma, newline.  A line break of
+ * any kind (CR LF, CR, LF) is "\n"; other control characters, which TEXT
+ * may not hold, are left out: a name must not start a line of its own. */
 static void
 ics_text(struct sbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\\' || *s == ';' || *s == ',')
 			sbuf_addc(b, '\\');
-		if (*s == '\n') {
+		if (*s == '\n' || *s == '\r') {
 			sbuf_adds(b, "\\n");
+			s += s[0] == '\r' && s[1] == '\n';
 			continue;
 		}
+		if (((unsigned char)*s < ' ' && *s != '\t') || *s == 0x7f)
+			continue;
 		sbuf_addc(b, *s);
 	}
 }

@@ -142,6 +142,7 @@ qplan_from_pg_json(const cJSON *json, char *err, size_t errlen)
 		top = top->child;
 	const cJSON *plan = cJSON_IsObject(top) ? cJSON_GetObjectItemCaseSensitive(top, "Plan") : NULL;
 	if (!cJSON_IsObject(plan)) {
+		/* sql: not run: SQL named in a message */
 		snprintf(err, errlen, "not a PostgreSQL plan: expected EXPLAIN (FORMAT JSON) output, "
 				      "an array of one object with \"Plan\"");
 		return NULL;
@@ -397,6 +398,7 @@ rule_sqlite(const struct qplan *p, qfinding_fn *fn, void *arg)
 		} else if (strstr(d, "AUTOMATIC") && strstr(d, "INDEX")) {
 			struct qfinding f = { .rule = "explain.sqlite-automatic-index", .node = n,
 				.severity = QS_MEDIUM, .relation = n->relation };
+			/* sql: not run: SQL named in a message */
 			snprintf(f.message, sizeof f.message, "%s: SQLite builds this index for each run of the "
 				"query; made once, with CREATE INDEX, it would be there", d);
 			emit(fn, arg, &f);
@@ -429,6 +431,7 @@ rule_estimates(const struct qplan *p, qfinding_fn *fn, void *arg)
 		value(&f, "estimated_rows", n->plan_rows);
 		value(&f, "actual_rows", n->actual_rows);
 		value(&f, "factor", ratio);
+		/* sql: not run: SQL named in a message */
 		snprintf(f.message, sizeof f.message, "%s: estimated %.0f rows, got %.0f (%s %.0f times): "
 			"the statistics may be stale%s%s%s, or its conditions' columns correlated "
 			"(CREATE STATISTICS)", label, n->plan_rows, n->actual_rows,
@@ -506,6 +509,7 @@ rule_heap_fetches(const struct qplan *p, qfinding_fn *fn, void *arg)
 			.severity = QS_LOW };
 		value(&f, "heap_fetches", n->heap_fetches);
 		value(&f, "rows", rows);
+		/* sql: not run: SQL named in a message */
 		snprintf(f.message, sizeof f.message, "Index Only Scan on %s went to the table %.0f times "
 			"for %.0f rows: its visibility map is out of date (VACUUM %s)",
 			n->relation ? n->relation : "?", n->heap_fetches, rows, n->relation ? n->relation : "");
@@ -538,6 +542,7 @@ rule_timing(const struct qplan *p, qfinding_fn *fn, void *arg)
 		return;
 	if (p->analyzed && !p->timed) {
 		struct qfinding f = { .rule = "explain.no-timing", .severity = QS_INFO };
+		/* sql: not run: SQL named in a message */
 		snprintf(f.message, sizeof f.message, "the plan has no times (EXPLAIN ANALYZE with TIMING "
 			"OFF): which node is slow is judged on costs");
 		emit(fn, arg, &f);
@@ -550,6 +555,7 @@ rule_timing(const struct qplan *p, qfinding_fn *fn, void *arg)
 	if (p->buffers && read > 0 && !io) {
 		struct qfinding f = { .rule = "explain.no-io-timing", .severity = QS_INFO };
 		value(&f, "blocks_read", read);
+		/* sql: not run: SQL named in a message */
 		snprintf(f.message, sizeof f.message, "%.0f blocks were read from outside the buffer cache "
 			"but their time is unknown: SET track_io_timing = on shows how long reading took",
 			read);

@@ -87,7 +87,7 @@ store_sql_keys(struct sbuf *b, const struct rec_type *rt)
 void
 store_sql_create(struct sbuf *b, const struct rec_type *rt, int pg)
 {
-	sbuf_addf(b, "CREATE TABLE IF NOT EXISTS \"%s\" (", rt->table);
+	sbuf_addf(b, "CREATE TABLE IF NOT EXISTS \"%s\" (", rt->table);	/* sql: fixed identifiers only */
 	for (int i = 0; i < rt->nfields; i++) {
 		const struct rec_field *f = &rt->fields[i];
 		sbuf_addf(b, "\"%s\" %s%s, ", f->name, sql_type(f->kind, pg),
@@ -104,7 +104,7 @@ store_sql_upsert_tail(struct sbuf *b, const struct rec_type *rt)
 {
 	sbuf_adds(b, " ON CONFLICT (");
 	store_sql_keys(b, rt);
-	sbuf_adds(b, ") DO UPDATE SET ");
+	sbuf_adds(b, ") DO UPDATE SET ");	/* sql: fixed identifiers only */
 	for (int i = 0; i < rt->nfields; i++)
 		if (!(rt->fields[i].flags & F_KEY))
 			sbuf_addf(b, "\"%s\" = excluded.\"%s\", ", rt->fields[i].name, rt->fields[i].name);
@@ -204,6 +204,7 @@ migrate(struct store *st)
 		for (int k = 0; k < RK_COUNT; k++)
 			if (rec_types[k]->table)
 				store_sql_create(&b, rec_types[k], pg);
+		/* sql: fixed identifiers only */
 		sbuf_adds(&b,
 			"CREATE TABLE IF NOT EXISTS rota_import (import_id text PRIMARY KEY, "
 			"inputs text, started text NOT NULL, finished text);\n"
@@ -347,6 +348,7 @@ store_count(struct store *st, const struct rec_type *rt, long long *n)
 		*n = 0;
 		return 0;
 	}
+	/* sql: fixed identifiers only */
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", rt->table);
 	if (st->ops->query1(st, sql, 0, NULL, &v, 1) < 0)
 		return -1;

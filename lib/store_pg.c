@@ -180,6 +180,7 @@ stage(struct store *st, const struct rec_type *rt)
 	if (p->staged)
 		return 0;
 	char sql[256];
+	/* sql: fixed identifiers only */
 	snprintf(sql, sizeof sql,
 		"CREATE TEMP TABLE IF NOT EXISTS \"stage_%s\" (LIKE \"%s\" INCLUDING DEFAULTS)",
 		rt->table, rt->table);
@@ -197,17 +198,18 @@ upsert_sql(struct pg *g, const struct rec_type *rt)
 	struct sbuf *b = &g->upsert[rt->kind];
 	if (b->len)
 		return b->s;
+	/* sql: fixed identifiers only */
 	sbuf_addf(b, "INSERT INTO \"%s\" AS t (", rt->table);
 	store_sql_columns(b, rt, "");
-	sbuf_adds(b, ") SELECT ");
+	sbuf_adds(b, ") SELECT ");	/* sql: fixed identifiers only */
 	store_sql_columns(b, rt, "");
-	sbuf_addf(b, " FROM \"stage_%s\"", rt->table);
+	sbuf_addf(b, " FROM \"stage_%s\"", rt->table);	/* sql: fixed identifiers only */
 	store_sql_upsert_tail(b, rt);
-	sbuf_adds(b, " WHERE (");
+	sbuf_adds(b, " WHERE (");	/* sql: fixed identifiers only */
 	store_sql_columns(b, rt, "t.");
-	sbuf_adds(b, ") IS DISTINCT FROM (");
+	sbuf_adds(b, ") IS DISTINCT FROM (");	/* sql: fixed identifiers only */
 	store_sql_columns(b, rt, "excluded.");
-	sbuf_addf(b, "); TRUNCATE \"stage_%s\"", rt->table);
+	sbuf_addf(b, "); TRUNCATE \"stage_%s\"", rt->table);	/* sql: fixed identifiers only */
 	return b->s;
 }
 
@@ -219,9 +221,9 @@ copy_begin(struct store *st, const struct rec_type *rt, const char *table)
 	struct sbuf b = { 0 };
 	if (quiesce(st))
 		return -1;
-	sbuf_addf(&b, "COPY \"%s\" (", table);
+	sbuf_addf(&b, "COPY \"%s\" (", table);	/* sql: fixed identifiers only */
 	store_sql_columns(&b, rt, "");
-	sbuf_adds(&b, ") FROM STDIN");
+	sbuf_adds(&b, ") FROM STDIN");	/* sql: fixed identifiers only */
 	PGresult *res = pq.exec(g->conn, b.s);
 	sbuf_free(&b);
 	if (pq.resultStatus(res) != PGRES_COPY_IN)
@@ -450,9 +452,9 @@ pg_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *),
 	struct sbuf b = { 0 };
 	if (quiesce(st))
 		return -1;
-	sbuf_adds(&b, "SELECT ");
+	sbuf_adds(&b, "SELECT ");	/* sql: fixed identifiers only */
 	store_sql_columns(&b, rt, "");
-	sbuf_addf(&b, " FROM \"%s\" ORDER BY ", rt->table);
+	sbuf_addf(&b, " FROM \"%s\" ORDER BY ", rt->table);	/* sql: fixed identifiers only */
 	store_sql_keys(&b, rt);
 	int ok = pq.sendQuery(g->conn, b.s) && pq.setSingleRowMode(g->conn);
 	sbuf_free(&b);
@@ -525,8 +527,9 @@ store_pg_open(struct store *st, const char *conninfo)
 	pq.setNoticeProcessor(g->conn, quiet, NULL);
 	/* The same patience with other writers as SQLite's busy timeout. */
 	const char *t = getenv("ROTA_BUSY_TIMEOUT_MS");
-	char sql[96];
-	snprintf(sql, sizeof sql, "SET client_encoding = 'UTF8'; SET lock_timeout = %d",
-		t ? atoi(t) : 30000);
-	return pg_exec(st, sql, 0, NULL);
+	char ms[24];
+	snprintf(ms, sizeof ms, "%d", t ? atoi(t) : 30000);
+	const char *p[1] = { ms };
+	return pg_exec(st, "SELECT set_config('client_encoding', 'UTF8', false), "
+			   "set_config('lock_timeout', $1, false)", 1, p);
 }

@@ -121,9 +121,9 @@ upsert_stmt(struct store *st, const struct rec_type *rt)
 	if (q->upsert[rt->kind])
 		return q->upsert[rt->kind];
 	struct sbuf b = { 0 };
-	sbuf_addf(&b, "INSERT INTO \"%s\" (", rt->table);
+	sbuf_addf(&b, "INSERT INTO \"%s\" (", rt->table);	/* sql: fixed identifiers only */
 	store_sql_columns(&b, rt, "");
-	sbuf_adds(&b, ") VALUES (");
+	sbuf_adds(&b, ") VALUES (");	/* sql: fixed identifiers only */
 	for (int i = 0; i <= rt->nfields; i++)
 		sbuf_adds(&b, i ? ", ?" : "?");
 	sbuf_adds(&b, ")");
@@ -179,9 +179,9 @@ sq_each(struct store *st, const struct rec_type *rt, int (*fn)(cJSON *, void *),
 {
 	struct sbuf b = { 0 };
 	sqlite3_stmt *s;
-	sbuf_adds(&b, "SELECT ");
+	sbuf_adds(&b, "SELECT ");	/* sql: fixed identifiers only */
 	store_sql_columns(&b, rt, "");
-	sbuf_addf(&b, " FROM \"%s\" ORDER BY ", rt->table);
+	sbuf_addf(&b, " FROM \"%s\" ORDER BY ", rt->table);	/* sql: fixed identifiers only */
 	store_sql_keys(&b, rt);
 	int rc = sqlite3_prepare_v2(SQ(st)->db, b.s, -1, &s, NULL) == SQLITE_OK ? 0 : fail(st);
 	sbuf_free(&b);

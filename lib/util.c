@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -20,12 +22,29 @@ rota_setprogname(const char *argv0)
 	rota_progname = slash ? slash + 1 : argv0;
 }
 
+/* Messages quote input (a bad value, a name): its control characters are
+ * shown as \xHH, never sent to the terminal; a message may span lines. */
 static void
 vmsg(int with_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;
+	char buf[4096], *msg = buf;
+	va_list aq;
+	va_copy(aq, ap);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	if (n >= (int)sizeof buf && (msg = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(msg, (size_t)n + 1, fmt, aq);
+	else
+		msg = buf;	/* cut short when there is no memory for it */
+	va_end(aq);
 	fprintf(stderr, "%s: ", rota_progname);
-	vfprintf(stderr, fmt, ap);
+	for (const unsigned char *c = (const unsigned char *)msg; n > 0 && *c; c++)
+		if ((*c < ' ' && *c != '\n' && *c != '\t') || *c == 0x7f)
+			fprintf(stderr, "\\x%02x", *c);
+		else
+			putc(*c, stderr);
+	if (msg != buf)
+		free(msg);
 	if (with_errno)
 		fprintf(stderr, ": %s", strerror(saved));
 	fputc('\n', stderr);
@@ -329,14 +348,32 @@ opt_size(const char *opt, const char *s)
 	return v;
 }
 
+/* The temporary name is the path and a dot and 12 random letters and
+ * digits: nobody can guess it and put a symbolic link there first, and
+ * O_EXCL (with O_NOFOLLOW, for kernels that would follow a link to a file
+ * that is not there) makes this process its creator.  Created with 0666 and
+ * the umask, as any tool's output; rename(2) then replaces the path, a
+ * symbolic link at it too, never what such a link points to. */
 int
 afile_open(struct afile *a, const char *path)
 {
-	size_t n = strlen(path) + 8;
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	size_t n = strlen(path) + 14;
+	unsigned char r[12];
+	int fd = -1;
 	a->path = path;
 	a->tmp = xmalloc(n);
-	snprintf(a->tmp, n, "%s.XXXXXX", path);
-	int fd = mkstemp(a->tmp);
+	for (int tries = 0; fd < 0 && tries < 100; tries++) {
+		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+			break;
+		int k = snprintf(a->tmp, n, "%s.", path);
+		for (size_t i = 0; i < sizeof r; i++)
+			a->tmp[k++] = set[r[i] % (sizeof set - 1)];
+		a->tmp[k] = '\0';
+		fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
 	if (fd < 0 || (a->fp = fdopen(fd, "w")) == NULL) {
 		int saved = errno;
 		if (fd >= 0) {
@@ -348,9 +385,6 @@ afile_open(struct afile *a, const char *path)
 		errno = saved;
 		return -1;
 	}
-	mode_t mask = umask(0);	/* mkstemp makes 0600 */
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
 	return 0;
 }
 

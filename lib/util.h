@@ -49,7 +49,9 @@ int parse_size(const char *s, long long *bytes);
 
 /* A file written under a temporary name beside its path and renamed over
  * it when complete, so that no reader ever sees half of it; it gets the
- * mode a new file gets under the umask. */
+ * mode a new file gets under the umask (0666 less its bits).  The
+ * temporary name is unpredictable and made with O_EXCL | O_NOFOLLOW; a
+ * symbolic link at the path is replaced, not followed. */
 struct afile {
 	FILE *fp;
 	char *tmp;

@@ -1,5 +1,6 @@
 /* Unit tests for lib/util: UTF-8 validation and buffers. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,24 @@ main(void)
 	tap_ok(stat(path, &st) == 0 && st.st_size == 6, "an aborted write leaves the old file");
 	snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", dir);
 	tap_ok(system(cmd) == 0, "no temporary file is left behind");
+	/* The temporary name: beside the path, 12 random letters and
+	 * digits, another each time; a regular file of this process's own,
+	 * not inherited by a child. */
+	struct afile a2;
+	char first[160];
+	tap_ok(afile_open(&a, path) == 0 && afile_open(&a2, path) == 0, "two afiles of one path at once");
+	snprintf(first, sizeof first, "%s", a.tmp);
+	size_t k = strlen(path);
+	tap_ok(strlen(a.tmp) == k + 13 && strncmp(a.tmp, path, k) == 0 && a.tmp[k] == '.' &&
+		       strspn(a.tmp + k + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") == 12,
+		"the temporary name is PATH.XXXXXXXXXXXX: %s", a.tmp);
+	tap_ok(strcmp(a.tmp, a2.tmp) != 0, "another temporary name each time");
+	tap_ok(lstat(a.tmp, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0644,
+		"the temporary file is a regular file, 0666 less the umask");
+	tap_ok((fcntl(fileno(a.fp), F_GETFD) & FD_CLOEXEC) != 0, "close-on-exec");
+	afile_abort(&a);
+	afile_abort(&a2);
+	tap_ok(access(first, F_OK) != 0, "an aborted temporary file is gone");
 	snprintf(path, sizeof path, "%s/no/such/out.txt", dir);
 	tap_ok(afile_open(&a, path) == -1 && errno == ENOENT, "a missing folder fails with ENOENT");
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
