@@ -250,16 +250,22 @@ footer(const unsigned char *p, const unsigned char *end, struct rule *r)
 	return NULL;
 }
 
-/* Every offset within ±25 h (RFC 8536 section 3.2), so a local date lies
- * within two days of the same date in UTC: tz_day_start counts on it. */
+/* Whether an offset is one rota can use: under 24 hours either way.
+ * RFC 8536 allows up to 25, but RFC 3339 writes only hours 00 to 23, and
+ * a local date then lies within a day of the UTC one (tz_day_start counts
+ * on it).  Real zones stay within ±16 h, local mean time included. */
+static int
+offset_usable(int64_t o)
+{
+	return o > -86400 && o < 86400;
+}
+
 static int
 offsets_sane(const unsigned char *types, uint32_t ntypes)
 {
-	for (uint32_t t = 0; t < ntypes; t++) {
-		int32_t o = (int32_t)be32(types + 6 * t);
-		if (o < -89999 || o > 93599)
+	for (uint32_t t = 0; t < ntypes; t++)
+		if (!offset_usable((int32_t)be32(types + 6 * t)))
 			return 0;
-	}
 	return 1;
 }
 
@@ -299,8 +305,8 @@ parse(struct tz *z, const unsigned char *buf, size_t len)
 	if ((why = footer(p + block_size(c, 8), buf + len, &r)))
 		return why;
 	const unsigned char *times = p, *idx = p + (size_t)c[3] * 8, *types = idx + c[3];
-	if (!offsets_sane(types, c[4]))
-		return "not a TZif file: an offset beyond 25 hours";
+	if (!offsets_sane(types, c[4]) || !offset_usable(r.std) || !offset_usable(r.dst))
+		return "an offset of 24 hours or more, which RFC 3339 cannot write";
 	int64_t y0 = rule_from_year(times, c[3]);
 	size_t years = r.has_dst && y0 <= RULE_UNTIL ? (size_t)(RULE_UNTIL - y0 + 1) : 0;
 	size_t room = (size_t)c[3] + 1 + 2 * years;	/* two changes a year at most */
