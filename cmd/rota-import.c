@@ -456,7 +456,7 @@ main(int argc, char **argv)
 	struct opts o;
 	struct run r = { 0 };
 
-	rota_setprogname(argv[0]);
+	rota_init(argv[0]);
 	argv[0] = (char *)rota_progname;	/* getopt names the program by argv[0] */
 	parse_args(argc, argv, &o);
 	if (o.list || o.dump)

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -18,6 +19,27 @@ rota_setprogname(const char *argv0)
 {
 	const char *slash = strrchr(argv0, '/');
 	rota_progname = slash ? slash + 1 : argv0;
+}
+
+static struct sigaction xfsz_given;
+static int xfsz_changed;
+
+void
+rota_init(const char *argv0)
+{
+	rota_setprogname(argv0);
+	struct sigaction ign;
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	xfsz_changed = sigaction(SIGXFSZ, &ign, &xfsz_given) == 0;
+}
+
+void
+rota_exec_signals(void)
+{
+	if (xfsz_changed)
+		sigaction(SIGXFSZ, &xfsz_given, NULL);
 }
 
 static void

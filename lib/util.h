@@ -21,6 +21,13 @@ enum rota_exit {
 
 extern const char *rota_progname;
 void rota_setprogname(const char *argv0);
+/* What every tool does first: rota_setprogname, and SIGXFSZ ignored, so
+ * that a write past the file size limit (ulimit -f) fails with EFBIG and
+ * is reported like a full disk, instead of killing the tool mid-write.
+ * rota_exec_signals gives a program the tool runs (in the child, before
+ * exec) the dispositions the tool itself was given. */
+void rota_init(const char *argv0);
+void rota_exec_signals(void);
 void rota_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rota_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void rota_errx(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
