@@ -544,7 +544,7 @@ replay(const char *val, size_t len)
 	if (nerr != len - head - nout - sizeof nerr)
 		return -1;
 	if (write_all(STDOUT_FILENO, val + head, nout) < 0)
-		rota_err(EXIT_IO, "standard output");
+		exit(rota_stdout_failed(errno));
 	write_all(STDERR_FILENO, val + head + nout + sizeof nerr, nerr);
 	return status;
 }

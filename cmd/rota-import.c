@@ -328,10 +328,8 @@ print_record(cJSON *o, void *arg)
 static int
 close_stdout(void)
 {
-	if (stdout_errno) {
-		rota_warnx("standard output: %s", strerror(stdout_errno));
-		return EXIT_IO;
-	}
+	if (stdout_errno)
+		return rota_stdout_failed(stdout_errno);
 	return rota_close_stdout();
 }
 

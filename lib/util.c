@@ -92,16 +92,20 @@ rota_err(int status, const char *fmt, ...)
 }
 
 int
+rota_stdout_failed(int err)
+{
+	if (err != EPIPE) {
+		errno = err;
+		rota_warn("standard output");
+	}
+	return EXIT_IO;
+}
+
+int
 rota_close_stdout(void)
 {
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		rota_warn("standard output");
-		return EXIT_IO;
-	}
-	if (fclose(stdout) != 0) {
-		rota_warn("standard output");
-		return EXIT_IO;
-	}
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0)
+		return rota_stdout_failed(errno);
 	return EXIT_OK;
 }
 
