@@ -119,16 +119,16 @@ views() {
 	done | cksum
 }
 
-# whole_batches DATABASE ROWS: the store holds the first n rows of the
-# input (row i has weight i), n a multiple of 500 (ROWS when it ended);
-# prints n.
+# whole_batches DATABASE ROWS BATCH: the store holds the first n rows of
+# the input (row i has weight i), n a multiple of BATCH (ROWS when it
+# ended); prints n.
 whole_batches() {
 	local n
 	n=$(pgq "$1" 'SELECT count(*) FROM requests')
 	if [ -n "$2" ]; then
 		expect "$n" "$2" "rows after exit 0"
 	else
-		((n % 500 == 0)) || lose "$n rows kept: not whole batches of 500"
+		((n % $3 == 0)) || lose "$n rows kept: not whole batches of $3"
 	fi
 	expect "$(pgq "$1" 'SELECT coalesce(sum(weight), 0) FROM requests')" $((n * (n + 1) / 2)) "sum of the weights of $n rows"
 	expect "$(pgq "$1" "SELECT count(*) FROM requests WHERE person != 'p' || weight")" 0 "rows not as in the input"
@@ -140,27 +140,27 @@ whole_batches() {
 @test "PostgreSQL: kill -9 x10 mid-import in batches, once a random number of batches is committed: whole batches kept; the same command resumes to the full data" {
 	local n k killed=0 ended=0 rows=0 after
 	copy_db base ref
-	rota-import -q --db "$(conn ref)" -b 500 "$BIG"
+	rota-import -q --db "$(conn ref)" -b 200 "$BIG"
 	after=$(content ref)
 	for ((i = 1; i <= 10; i++)); do
 		copy_db base s
-		k=$((1 + RANDOM % 36))
-		bg rota-import -q --db "$(conn s)" -b 500 "$BIG"
+		k=$((1 + RANDOM % 70))
+		bg rota-import -q --db "$(conn s)" -b 200 "$BIG"
 		until_true eval "[ \"\$(pgq s 'SELECT count(*) FROM rota_import_batch' 2>/dev/null)\" -ge $k ] 2>/dev/null" || true
 		reap
 		gone s
 		if [ "$BG_ST" -eq 137 ]; then
 			killed=$((killed + 1))
-			n=$(whole_batches s '')
+			n=$(whole_batches s '' 200)
 			rows=$((rows + n))
 		else
 			ended=$((ended + 1))
-			n=$(whole_batches s 20000)
+			n=$(whole_batches s 20000 200)
 		fi
 		expect "$(rota-import --db "$(conn s)" --dump -t person | cksum)" "$(rota-import --db "$(conn base)" --dump | cksum)" "the people"
-		rota-import --db "$(conn s)" -b 500 "$BIG" 2>rerun.err || lose "the next run failed: $(cat rerun.err)"
+		rota-import --db "$(conn s)" -b 200 "$BIG" 2>rerun.err || lose "the next run failed: $(cat rerun.err)"
 		if [ "$BG_ST" -eq 137 ] && ((n > 0 && n < 20000)); then
-			expect "$(head -n 1 rerun.err)" "$(resume_msg "$n" $((n / 500)))" "the next run's first message"
+			expect "$(head -n 1 rerun.err)" "$(resume_msg "$n" $((n / 200)))" "the next run's first message"
 		fi
 		expect "$(content s)" "$after" "the records after the next run"
 		expect "$(pgq s 'SELECT count(*) FROM rota_import WHERE finished IS NULL; SELECT count(*) FROM rota_import_batch')" $'0\n0' "the ledger"
@@ -239,8 +239,12 @@ whole_batches() {
 
 @test "PostgreSQL: the server stopped (fast, immediate) mid-import, 4 times: exit 4 with a message, never exit 0 with rows missing; after a restart the same command gives the full data" {
 	local mode kind n after stopped=0 ended=0 rows=0 landed
+	# Long enough that the stop, which takes a while to come, comes
+	# before the end.
+	gen_requests_ndjson 100000 >big.ndjson
+	BIG=$PWD/big.ndjson
 	copy_db base ref
-	rota-import -q --db "$(conn ref)" -b 500 "$BIG"
+	rota-import -q --db "$(conn ref)" -b 1000 "$BIG"
 	after=$(content ref)
 	i=0
 	for mode in fast immediate; do
@@ -249,15 +253,15 @@ whole_batches() {
 			copy_db base s
 			# Little to replay after an immediate stop.
 			pgq rota CHECKPOINT >/dev/null
-			local -a how=(-b 500)
+			local -a how=(-b 1000)
 			[ "$kind" = atomic ] && how=(--atomic)
 			bg rota-import -q --db "$(conn s)" "${how[@]}" "$BIG"
 			if [ "$kind" = batches ]; then
-				until_true eval "[ \"\$(pgq s 'SELECT count(*) FROM rota_import_batch' 2>/dev/null)\" -ge $((3 + RANDOM % 15)) ] 2>/dev/null" || true
+				until_true eval "[ \"\$(pgq s 'SELECT count(*) FROM rota_import_batch' 2>/dev/null)\" -ge $((3 + RANDOM % 30)) ] 2>/dev/null" || true
 			else
 				# Until it is copying rows in.
 				until_true eval "[ \"\$(pgq s \"SELECT count(*) FROM pg_stat_activity WHERE datname = 's' AND query LIKE 'COPY%'\" 2>/dev/null)\" = 1 ]" || true
-				sleep_ms "$(rand_ms 20)"
+				sleep_ms "$(rand_ms 50)"
 			fi
 			"$ROTA_TOP/tests/lib/pgserver" down "$PGDIR" "$mode"
 			BG_ST=0
@@ -278,9 +282,9 @@ whole_batches() {
 			fi
 			if [ "$kind" = batches ]; then
 				if ((landed)); then
-					n=$(whole_batches s '')
+					n=$(whole_batches s '' 1000)
 				else
-					n=$(whole_batches s 20000)
+					n=$(whole_batches s 100000 1000)
 				fi
 				rows=$((rows + n))
 			elif ((landed)); then
