@@ -39,9 +39,9 @@ noreturn void rota_bad_input(const char *file, long line, const char *field, con
 
 /* Flushes and closes standard output; a write error becomes EXIT_IO. */
 int rota_close_stdout(void);
-/* A write to standard output failed with err: says so and returns
- * EXIT_IO, but for a closed pipe (EPIPE, SIGPIPE ignored), which is the
- * reader's choice, as head(1) makes it, and gets EXIT_IO without a word. */
+/* A write to standard output failed with err: EXIT_IO, said on standard
+ * error unless err is EPIPE (the reader closed the pipe, as head(1) does,
+ * with SIGPIPE ignored), which is the reader's choice, not an error. */
 int rota_stdout_failed(int err);
 
 /* An option's argument as an integer or a number within [lo, hi]; anything
