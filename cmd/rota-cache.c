@@ -544,7 +544,7 @@ replay(const char *val, size_t len)
 	if (nerr != len - head - nout - sizeof nerr)
 		return -1;
 	if (write_all(STDOUT_FILENO, val + head, nout) < 0)
-		rota_err(EXIT_IO, "standard output");
+		exit(rota_stdout_failed(errno));
 	write_all(STDERR_FILENO, val + head + nout + sizeof nerr, nerr);
 	return status;
 }
@@ -574,6 +574,7 @@ run_capture(char **cmd, const struct sbuf *in, int in_used, struct sbuf *out, st
 		close(perr[0]);
 		close(perr[1]);
 		signal(SIGPIPE, SIG_DFL);
+		rota_exec_signals();
 		execvp(cmd[0], cmd);
 		exec_failed(cmd[0]);
 	}
@@ -796,6 +797,7 @@ cmd_lock(struct opts *o, int argc, char **argv)
 	if (pid == 0) {
 		/* The command holds the file lock too (it inherits the open
 		 * file): the lock lasts while any of them runs. */
+		rota_exec_signals();
 		execvp(argv[i], argv + i);
 		exec_failed(argv[i]);
 	}
@@ -833,7 +835,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	rota_setprogname(argv[0]);
+	rota_init(argv[0]);
 	argv[0] = (char *)rota_progname;
 	struct opts o = { .ns = "user" };
 	int c;

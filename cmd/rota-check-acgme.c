@@ -937,7 +937,7 @@ main(int argc, char **argv)
 {
 	static char *stdin_only[] = { "-" };
 	struct opts o;
-	rota_setprogname(argv[0]);
+	rota_init(argv[0]);
 	argv[0] = (char *)rota_progname;
 	parse_args(argc, argv, &o);
 	char **files = optind < argc ? argv + optind : stdin_only;

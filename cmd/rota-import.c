@@ -328,10 +328,8 @@ print_record(cJSON *o, void *arg)
 static int
 close_stdout(void)
 {
-	if (stdout_errno) {
-		rota_warnx("standard output: %s", strerror(stdout_errno));
-		return EXIT_IO;
-	}
+	if (stdout_errno)
+		return rota_stdout_failed(stdout_errno);
 	return rota_close_stdout();
 }
 
@@ -456,7 +454,7 @@ main(int argc, char **argv)
 	struct opts o;
 	struct run r = { 0 };
 
-	rota_setprogname(argv[0]);
+	rota_init(argv[0]);
 	argv[0] = (char *)rota_progname;	/* getopt names the program by argv[0] */
 	parse_args(argc, argv, &o);
 	if (o.list || o.dump)

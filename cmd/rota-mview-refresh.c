@@ -390,10 +390,8 @@ show(const struct opts *o, const char *spec)
 	int rc = mview_each(st, o->view, show_row, &sh);
 	if (rc < 0)
 		store_failed(st);
-	if (rc > 0) {
-		errno = sh.err;
-		rota_err(EXIT_IO, "standard output");
-	}
+	if (rc > 0)
+		exit(rota_stdout_failed(sh.err));
 	if (o->table)
 		print_table(&sh);
 	free(sh.cells);
@@ -405,7 +403,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o;
-	rota_setprogname(argv[0]);
+	rota_init(argv[0]);
 	argv[0] = (char *)rota_progname;
 	parse_args(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);

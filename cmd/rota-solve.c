@@ -814,10 +814,13 @@ solve_programme(const struct programme *g, const struct opts *o, const char *has
 			rota_warnx("objective %lld, legal after %.2f s, best after %.2f s, %lld moves",
 				res.score.total, res.time_to_legal, res.time_to_best, res.moves);
 		if (cache) {
+			/* Both entries or neither: a solution found in the
+			 * cache does not put the latest of its horizon again. */
 			struct sbuf b = { 0 };
 			schedule_text(&b, g, x);
-			if ((cache_put(cache, SOLVE_NS, key, b.s, b.len, 0) ||
-			     cache_put(cache, LAST_NS, last_key, b.s, b.len, 0)) && !o->quiet)
+			struct cache_item put[2] = { { SOLVE_NS, key, b.s, b.len, 0 },
+				{ LAST_NS, last_key, b.s, b.len, 0 } };
+			if (cache_put_all(cache, put, 2) && !o->quiet)
 				rota_warnx("the solution cache: %s (not kept)", cache_errmsg(cache));
 			sbuf_free(&b);
 		}
@@ -935,7 +938,7 @@ main(int argc, char **argv)
 {
 	static char *stdin_only[] = { "-" };
 	struct opts o;
-	rota_setprogname(argv[0]);
+	rota_init(argv[0]);
 	argv[0] = (char *)rota_progname;
 	parse_args(argc, argv, &o);
 	char **files = optind < argc ? argv + optind : stdin_only;

@@ -814,69 +814,103 @@ sync_usage(struct cache *c)
 	return finish(c, 1, &sv);
 }
 
-int
-cache_put(struct cache *c, const char *ns, const char *key, const void *val, size_t len,
-	int64_t ttl)
+/* A value as it is to be stored: compressed when that makes it smaller. */
+struct packed {
+	const void *val;	/* what is stored: the value or z */
+	size_t len;
+	void *z;
+	int codec;
+};
+
+/* Compresses it->val into p, or refuses it: 0 or -1. */
+static int
+pack(struct cache *c, const struct cache_item *it, struct packed *p)
 {
-	if (!val)
-		val = "";	/* a NULL blob would break NOT NULL */
-	/* The settings are read here, not at open: a process that only gets
-	 * never needs them, and a long-lived one sees another's changes. */
-	if (read_config(c) < 0)
-		return -1;
-	const void *store = val;
-	size_t stored = len;
-	void *z = NULL;
-	int codec = CODEC_RAW;
+	*p = (struct packed){ it->val ? it->val : "", it->len, NULL, CODEC_RAW };
+	size_t len = it->len;
 	if (c->cf.threshold >= 0 && (int64_t)len >= c->cf.threshold && len > 0) {
 		size_t bound = ZSTD_compressBound(len);
-		z = xmalloc(bound);
+		p->z = xmalloc(bound);
 		int level = c->cf.level ? c->cf.level : ZSTD_CLEVEL_DEFAULT;
-		size_t got = ZSTD_compressCCtx(c->cctx, z, bound, val, len, level);
+		size_t got = ZSTD_compressCCtx(c->cctx, p->z, bound, it->val, len, level);
 		if (!ZSTD_isError(got) && got < len) {	/* else incompressible: raw */
-			store = z;
-			stored = got;
-			codec = CODEC_ZSTD;
+			p->val = p->z;
+			p->len = got;
+			p->codec = CODEC_ZSTD;
 		}
 	}
-	if (c->cf.max_size > 0 && (int64_t)stored > c->cf.max_size / 10 * 9) {
+	if (c->cf.max_size > 0 && (int64_t)p->len > c->cf.max_size / 10 * 9) {
 		/* It would evict everything, itself included: refuse it. */
 		seterr(c, "%s: a value of %zu bytes stored is more than the cache keeps "
-			"(90%% of its bound, %lld bytes)", c->path, stored,
+			"(90%% of its bound, %lld bytes)", c->path, p->len,
 			(long long)(c->cf.max_size / 10 * 9));
-		free(z);
 		return -1;
 	}
+	return 0;
+}
+
+/* Writes one packed entry within the caller's transaction: 0 or -1. */
+static int
+write_entry(struct cache *c, const struct cache_item *it, const struct packed *p)
+{
+	const void *val = it->val ? it->val : "";	/* a NULL blob would break NOT NULL */
 	int64_t t = now();
 	sqlite3_stmt *s = stmt(c, S_PUT);
-	bind_key(s, ns, key);
-	sqlite3_bind_blob64(s, 3, store, stored, SQLITE_STATIC);
+	bind_key(s, it->ns, it->key);
+	sqlite3_bind_blob64(s, 3, p->val, p->len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, t);
-	sqlite3_bind_int64(s, 5, ttl);
-	sqlite3_bind_int64(s, 6, ttl > 0 ? t + ttl : 0);
-	sqlite3_bind_int64(s, 7, (int64_t)len);
-	sqlite3_bind_int64(s, 8, (int64_t)stored);
-	sqlite3_bind_int(s, 9, codec);
-	sqlite3_bind_int64(s, 10, (int64_t)XXH3_64bits(val, len));
+	sqlite3_bind_int64(s, 5, it->ttl);
+	sqlite3_bind_int64(s, 6, it->ttl > 0 ? t + it->ttl : 0);
+	sqlite3_bind_int64(s, 7, (int64_t)it->len);
+	sqlite3_bind_int64(s, 8, (int64_t)p->len);
+	sqlite3_bind_int(s, 9, p->codec);
+	sqlite3_bind_int64(s, 10, (int64_t)XXH3_64bits(val, it->len));
 	sqlite3_bind_int64(s, 11, now_us());
-	int rc = -1;
-	struct saved sv;
-	if (begin(c) < 0)
-		goto out;
-	save_counts(c, &sv);
 	/* Deleted first, not INSERT OR REPLACE: REPLACE does not fire the
 	 * delete trigger (without recursive_triggers), and cache_total would
 	 * drift. */
 	sqlite3_stmt *d = stmt(c, S_DEL);
-	bind_key(d, ns, key);
-	int ok = step_done(c, d, "put") == 0 && step_done(c, s, "put") == 0 && evict(c) >= 0;
-	if (ok)
-		counts_for(c, ns)->puts++;
-	rc = finish(c, ok, &sv);
-out:
+	bind_key(d, it->ns, it->key);
+	int rc = step_done(c, d, "put") == 0 && step_done(c, s, "put") == 0 ? 0 : -1;
 	sqlite3_clear_bindings(s);
-	free(z);
 	return rc;
+}
+
+int
+cache_put_all(struct cache *c, const struct cache_item *items, size_t n)
+{
+	/* The settings are read here, not at open: a process that only gets
+	 * never needs them, and a long-lived one sees another's changes. */
+	if (read_config(c) < 0)
+		return -1;
+	/* Compressed before the transaction, which holds the write lock. */
+	struct packed *p = xcalloc(n, sizeof *p);
+	int ok = 1;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = pack(c, &items[i], &p[i]) == 0;
+	int rc = -1;
+	struct saved sv;
+	if (ok && begin(c) == 0) {
+		save_counts(c, &sv);
+		for (size_t i = 0; ok && i < n; i++)
+			ok = write_entry(c, &items[i], &p[i]) == 0;
+		ok = ok && evict(c) >= 0;
+		for (size_t i = 0; ok && i < n; i++)
+			counts_for(c, items[i].ns)->puts++;
+		rc = finish(c, ok, &sv);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(p[i].z);
+	free(p);
+	return rc;
+}
+
+int
+cache_put(struct cache *c, const char *ns, const char *key, const void *val, size_t len,
+	int64_t ttl)
+{
+	struct cache_item it = { ns, key, val, len, ttl };
+	return cache_put_all(c, &it, 1);
 }
 
 int

@@ -53,6 +53,15 @@ int cache_put(struct cache *c, const char *ns, const char *key, const void *val,
  * harness. */
 int cache_unpack(struct cache *c, const void *blob, size_t n, int codec, int64_t raw_size,
 	uint64_t sum, void **val);
+/* Stores several values in one transaction: all of them, or none when one
+ * fails or the process is killed.  0 or -1. */
+struct cache_item {
+	const char *ns, *key;
+	const void *val;
+	size_t len;
+	int64_t ttl;
+};
+int cache_put_all(struct cache *c, const struct cache_item *items, size_t n);
 /* 1 removed, 0 absent, -1 error. */
 int cache_del(struct cache *c, const char *ns, const char *key);
 /* Removes the keys matching a glob (fnmatch(3) syntax, as in SQLite's

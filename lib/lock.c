@@ -70,7 +70,13 @@ lock_pg(const char *conninfo, const char *name, double wait, int *busy, char *er
 		return NULL;
 	PGconn *pg = pq.connectdb(conninfo);
 	if (pq.status(pg) != CONNECTION_OK) {
+		/* libpq may quote the connection string, or the part of it it
+		 * cannot parse: its password must not be shown, as a store's
+		 * is not (store.c).  Its message ends in a newline; ours do not. */
 		snprintf(err, errlen, "%s", pq.errorMessage(pg));
+		rota_scrub_password(conninfo, err);
+		for (size_t n = strlen(err); n > 0 && err[n - 1] == '\n'; n--)
+			err[n - 1] = '\0';
 		pq.finish(pg);
 		return NULL;
 	}

@@ -159,7 +159,11 @@ check_schema(struct store *st)
 {
 	char *ver = NULL;
 	if (st->ops->query1(st, "SELECT max(version) FROM rota_schema", 0, NULL, &ver, 1) < 0) {
-		store_seterr(st, "not a rota store (it has no rota_schema table)");
+		/* Only a missing table (SQLite: "no such table", PostgreSQL:
+		 * "does not exist") says what the store is; any other error,
+		 * such as an I/O error on a full disk, is given as it is. */
+		if (strstr(st->errmsg, "no such table") || strstr(st->errmsg, "does not exist"))
+			store_seterr(st, "not a rota store (it has no rota_schema table)");
 		return -1;
 	}
 	int version = ver ? atoi(ver) : 0;

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,27 @@ rota_setprogname(const char *argv0)
 {
 	const char *slash = strrchr(argv0, '/');
 	rota_progname = slash ? slash + 1 : argv0;
+}
+
+static struct sigaction xfsz_given;
+static int xfsz_changed;
+
+void
+rota_init(const char *argv0)
+{
+	rota_setprogname(argv0);
+	struct sigaction ign;
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	xfsz_changed = sigaction(SIGXFSZ, &ign, &xfsz_given) == 0;
+}
+
+void
+rota_exec_signals(void)
+{
+	if (xfsz_changed)
+		sigaction(SIGXFSZ, &xfsz_given, NULL);
 }
 
 /* Messages quote input (a bad value, a name): its control characters are
@@ -89,16 +111,20 @@ rota_err(int status, const char *fmt, ...)
 }
 
 int
+rota_stdout_failed(int err)
+{
+	if (err != EPIPE) {
+		errno = err;
+		rota_warn("standard output");
+	}
+	return EXIT_IO;
+}
+
+int
 rota_close_stdout(void)
 {
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		rota_warn("standard output");
-		return EXIT_IO;
-	}
-	if (fclose(stdout) != 0) {
-		rota_warn("standard output");
-		return EXIT_IO;
-	}
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0)
+		return rota_stdout_failed(errno);
 	return EXIT_OK;
 }
 

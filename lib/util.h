@@ -21,6 +21,13 @@ enum rota_exit {
 
 extern const char *rota_progname;
 void rota_setprogname(const char *argv0);
+/* What every tool does first: rota_setprogname, and SIGXFSZ ignored, so
+ * that a write past the file size limit (ulimit -f) fails with EFBIG and
+ * is reported like a full disk, instead of killing the tool mid-write.
+ * rota_exec_signals gives a program the tool runs (in the child, before
+ * exec) the dispositions the tool itself was given. */
+void rota_init(const char *argv0);
+void rota_exec_signals(void);
 void rota_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rota_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void rota_errx(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -32,6 +39,10 @@ noreturn void rota_bad_input(const char *file, long line, const char *field, con
 
 /* Flushes and closes standard output; a write error becomes EXIT_IO. */
 int rota_close_stdout(void);
+/* A write to standard output failed with err: EXIT_IO, said on standard
+ * error unless err is EPIPE (the reader closed the pipe, as head(1) does,
+ * with SIGPIPE ignored), which is the reader's choice, not an error. */
+int rota_stdout_failed(int err);
 
 /* An option's argument as an integer or a number within [lo, hi]; anything
  * else exits EXIT_USAGE with "OPT: expected …, got "S"". */

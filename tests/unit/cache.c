@@ -1,6 +1,7 @@
 /* Unit tests for lib/cache: values, the checksum verified on read (the
  * stored blob changed behind the library's back), eviction down to 90% of
- * the bound, and statistics that add up across handles. */
+ * the bound, several values put at once or none, and statistics that add
+ * up across handles. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,38 @@ test_eviction(struct cache *c)
 	cache_set_config(c, &cf);
 }
 
+/* cache_put_all: every value or none, when one is refused before the
+ * transaction (over the bound) or fails within it (a trigger). */
+static void
+test_put_all(struct cache *c)
+{
+	struct cache_config cf = { 10000, 0, 1 << 20 };
+	cache_set_config(c, &cf);
+	cache_clear(c, NULL);
+	char v[1000], big[9500];
+	memset(v, 'a', sizeof v);
+	memset(big, 'b', sizeof big);
+	struct cache_item two[2] = { { "p", "one", v, sizeof v, 0 }, { "q", "two", v, 10, 0 } };
+	tap_is_int(cache_put_all(c, two, 2), 0, "cache_put_all");
+	tap_ok(get_is(c, "p", "one", v, sizeof v) && get_is(c, "q", "two", v, 10), "both stored");
+	long long puts = stats_of(c, NULL).puts;
+	struct cache_item over[2] = { { "p", "one", "new", 3, 0 }, { "q", "big", big, sizeof big, 0 } };
+	tap_is_int(cache_put_all(c, over, 2), -1, "a value over the bound fails the put");
+	tap_ok(get_is(c, "p", "one", v, sizeof v), "and the other value is not stored either");
+	sqlite3 *db;
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON cache_entry WHEN NEW.key = 'no' "
+			 "BEGIN SELECT RAISE(ABORT, 'refused'); END", NULL, NULL, NULL);
+	struct cache_item failing[2] = { { "p", "one", "new", 3, 0 }, { "q", "no", "x", 1, 0 } };
+	tap_is_int(cache_put_all(c, failing, 2), -1, "a put that fails within the transaction");
+	tap_ok(get_is(c, "p", "one", v, sizeof v), "rolls the other back");
+	tap_is_int(stats_of(c, NULL).puts, puts, "and counts no put");
+	sqlite3_exec(db, "DROP TRIGGER refuse", NULL, NULL, NULL);
+	sqlite3_close(db);
+	cf.max_size = 0;
+	cache_set_config(c, &cf);
+}
+
 /* Two handles on one file: each writes increments, so the totals are the
  * sums; the total row is the sum of the namespaces. */
 static void
@@ -275,6 +308,7 @@ main(void)
 	test_values(c);
 	test_checksum(c);
 	test_eviction(c);
+	test_put_all(c);
 	tap_is_int(cache_close(c), 0, "cache_close");
 	test_stats();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
