@@ -349,11 +349,11 @@ free_up() {
 		fi
 	}
 	kill_runs 8 12 "$took"
-	# What a kill leaves is the temporary files (out.lp.XXXXXX), never
-	# more than one a kill.
+	# What a kill leaves is the temporary files ("out.lp." and 12 random
+	# letters and digits), never more than one a kill.
 	for f in out.lp.*; do
 		[ -e "$f" ] || continue
-		[[ $f =~ ^out\.lp\.[A-Za-z0-9]{6}$ ]] || fail "$f left"
+		[[ $f =~ ^out\.lp\.[A-Za-z0-9]{12}$ ]] || fail "$f left"
 	done
 	(($(compgen -G 'out.lp.*' | wc -l) <= KILLED))
 	rota-solve --write-lp out.lp bench.ndjson

@@ -137,7 +137,8 @@ cal_state() {
 # cal_whole DIR OLD NEW: each calendar of DIR is the one of state OLD or the
 # one of state NEW (cal_state files) and they are all there; $CAL_NEW is
 # how many were NEW.  Anything else left in DIR must be a temporary file of
-# a calendar (NAME.ics.XXXXXX), which a SIGKILL leaves behind.
+# a calendar ("NAME.ics." and 12 random letters and digits), which a
+# SIGKILL leaves behind.
 cal_whole() {
 	local dir=$1 name text f
 	local -A old=() new=() got=()
@@ -157,7 +158,7 @@ cal_whole() {
 	for f in "$dir"/*; do
 		case ${f##*/} in
 		*.ics) ;;
-		*.ics.??????) ;;
+		*.ics.????????????) ;;
 		*) lose "$f: not a calendar" ;;
 		esac
 	done
