@@ -199,7 +199,7 @@ whole_batches() {
 		rota-import -q --atomic --db "$(conn s)" "$BIG" 2>rerun.err || lose "the next run failed: $(cat rerun.err)"
 		expect "$(content s)" "$after" "the records after the next run"
 	}
-	kill_runs 8 12 "$took"
+	kill_runs 8 24 "$took"
 	tally "$KILLED kills in $RUNS runs of ${took} ms: the store as before $nb times, as after $na times, between 0 times"
 }
 
@@ -231,7 +231,7 @@ whole_batches() {
 		rota-mview-refresh -q -d "$(conn s)" >/dev/null 2>rerun.err || lose "the next refresh failed: $(cat rerun.err)"
 		expect "$(views s)" "$after" "the views after the next refresh"
 	}
-	kill_runs 8 12 "$took"
+	kill_runs 8 24 "$took"
 	tally "$KILLED kills in $RUNS runs of ${took} ms: the views as before $nb times, as after $na times, between 0 times"
 }
 

@@ -205,7 +205,7 @@ free_up() {
 		rota-import -q --atomic --db s.db new.ndjson 2>rerun.err || lose "the next run failed: $(cat rerun.err)"
 		expect "$(content s.db)" "$after" "the records after the next run"
 	}
-	kill_runs 8 12 "$took"
+	kill_runs 8 24 "$took"
 	tally "$KILLED kills in $RUNS runs of ${took} ms: the store as before $nb times, as after $na times, between 0 times"
 }
 
@@ -239,7 +239,7 @@ free_up() {
 		rota-mview-refresh -q -d s.db >/dev/null 2>rerun.err || lose "the next refresh failed: $(cat rerun.err)"
 		expect "$(views s.db)" "$after" "the views after the next refresh"
 	}
-	kill_runs 8 12 "$took"
+	kill_runs 8 24 "$took"
 	tally "$KILLED kills in $RUNS runs of ${took} ms: the views as before $nb times, as after $na times, between 0 times"
 }
 
@@ -276,7 +276,7 @@ free_up() {
 		rota-cache put k <v2 2>rerun.err || lose "the next put failed: $(cat rerun.err)"
 		expect "$(rota-cache get k | cksum)" "$v2" "the value after the next put"
 	}
-	kill_runs 8 12 "$took"
+	kill_runs 8 24 "$took"
 	tally "$KILLED kills in $RUNS runs of ${took} ms: the old value $n1 times, the new $n2 times, neither 0 times"
 }
 
@@ -312,7 +312,7 @@ free_up() {
 		expect "$(grep '"type":"assignment"' again.ndjson | cksum)" "$(cksum <want.ndjson)" "the schedule of the next run"
 		expect "$(cache_entries cache.db)" "$after" "the entries after the next run"
 	}
-	kill_runs 8 12 "$took"
+	kill_runs 8 24 "$took"
 	tally "$KILLED kills in $RUNS runs of ${took} ms: no entry $none times, both $both times, one of them 0 times"
 }
 
@@ -348,7 +348,7 @@ free_up() {
 			lose "out.lp is neither the old file nor the new ($(stat -c %s out.lp) bytes)"
 		fi
 	}
-	kill_runs 8 12 "$took"
+	kill_runs 8 24 "$took"
 	# What a kill leaves is the temporary files ("out.lp." and 12 random
 	# letters and digits), never more than one a kill.
 	for f in out.lp.*; do
@@ -378,7 +378,7 @@ free_up() {
 		rota-solve -q -F ics -o cal "$FM"/* 2>rerun.err || lose "the next run failed: $(cat rerun.err)"
 		expect "$(cal_state cal)" "$(cat "$f/new.state")" "the calendars after the next run"
 	}
-	kill_runs 8 12 "$took"
+	kill_runs 8 24 "$took"
 	tally "$KILLED kills in $RUNS runs of ${took} ms: $news of $((RUNS * 29)) calendars new, the rest old, a part of one 0 times"
 }
 
@@ -404,7 +404,7 @@ free_up() {
 			lose "the next run failed: $(cat rerun.err)"
 		expect "$(cal_state cal)" "$(cat new.state)" "the calendars after the next run"
 	}
-	kill_runs 8 12 "$took"
+	kill_runs 8 24 "$took"
 	tally "$KILLED kills in $RUNS runs of ${took} ms: $news of $((RUNS * 12)) calendars repaired, the rest as published, a part of one 0 times"
 }
 

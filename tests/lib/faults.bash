@@ -177,12 +177,14 @@ expect() {
 # kill_runs KILLS MOST MS: the loop of a kill test.  Up to MOST times,
 # until KILLS kills have landed (the command was still running): calls the
 # test's start_one, which starts the command with bg; kills it after a
-# random delay of 0 to 1.3 MS ms (MS: how long a whole run took), then
+# random delay of 0 to 0.9 MS ms (MS: how long a whole run took), then
 # calls the test's check_one.  A run that ended before the signal came
 # shrinks the range by a fifth: the machine was quicker than when MS was
-# measured.  $KILLED and $RUNS count; $i is the run.
+# measured.  MOST is well above KILLS: on a loaded machine a run's length
+# varies, and 8 kills in 12 runs failed about one CI run in six.
+# $KILLED and $RUNS count; $i is the run.
 kill_runs() {
-	local want=$1 most=$2 range=$(($3 * 13 / 10))
+	local want=$1 most=$2 range=$(($3 * 9 / 10))
 	KILLED=0 RUNS=0
 	for ((i = 1; i <= most && KILLED < want; i++)); do
 		RUNS=$i
