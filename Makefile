@@ -103,6 +103,10 @@ $(B)/fuzz/%: $(B)/tests/fuzz/%.o $(FUZZ_HELP) $(B)/librota.a
 
 fuzzers: $(FUZZERS:%=$(B)/fuzz/%)
 
+# The harnesses' objects are intermediate files of the pattern rules:
+# kept, or every make would compile them again.
+.SECONDARY: $(FUZZERS:%=$(B)/tests/fuzz/%.o) $(FUZZERS:%=$(B)/tests/fuzz/replay-%.o)
+
 # FUZZ_SECONDS per harness, FUZZ_JOBS at a time; FUZZ_ONLY="csv nrp" for some.
 fuzz:
 	@scripts/deps --fuzz
