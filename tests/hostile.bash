@@ -82,6 +82,24 @@ hostile_csv() {
 	} >"$dir/activities.csv"
 }
 
+# csv_round_trip STORE RESIDENT: hostile_csv's files loaded into STORE come
+# back from --dump byte for byte: people, RESIDENT's name, the faculty's
+# long name, the activity.  Every name is without its carriage return.
+csv_round_trip() {
+	local store=$1 resident=$2 name=${H_NAME//$'\r'/}
+	hostile_csv .
+	run -0 --separate-stderr rota-import --db "$store" people.csv sites.csv activities.csv
+	assert_summary '8 read, 8 loaded, 0 rejected, 1 batch'
+	run -0 --separate-stderr rota-import --db "$store" --dump
+	all_json
+	assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.type == "person") | .id' | LC_ALL=C sort)" \
+		"$(printf '%s\n' "${H_PEOPLE[@]}" | LC_ALL=C sort)"
+	assert_equal "$(printf '%s\n' "$output" | jq -r --arg id "$resident" 'select(.id == $id) | .name')" "$name"
+	assert_equal "$(printf '%s\n' "$output" | jq -r --arg id "$H_F1" 'select(.id == $id) | .name')" "$H_LONGNAME"
+	assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.type == "activity") | [.id, .slot, .site, .name] | @json')" \
+		"$(jq -nc --arg a "$H_ACT" --arg s "$H_SLOT" --arg site "$H_SITE" --arg n "$name" '[$a, $s, $site, $n]')"
+}
+
 # canonical FILE...: the records of NDJSON files, each sorted by key and
 # compact, the lines sorted: two sets of records compare equal as text.
 canonical() {
