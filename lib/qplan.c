@@ -34,6 +34,15 @@ number_of(const cJSON *o, const char *name, double dflt)
 	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
+/* A count such as the workers: a plan from a file may hold any number,
+ * and a double beyond int's range cast to int is undefined. */
+static int
+int_of(const cJSON *o, const char *name, int dflt)
+{
+	double v = number_of(o, name, dflt);
+	return v >= -1e9 && v <= 1e9 ? (int)v : dflt;
+}
+
 static int
 has(const cJSON *o, const char *name)
 {
@@ -92,8 +101,8 @@ pg_node(struct qplan *p, const cJSON *o, struct qnode *parent, int depth)
 	n->hash_batches = number_of(o, "Hash Batches", 0);
 	n->hash_batches_planned = number_of(o, "Original Hash Batches", 0);
 	n->peak_memory_kb = number_of(o, "Peak Memory Usage", 0);
-	n->workers_planned = (int)number_of(o, "Workers Planned", 0);
-	n->workers_launched = (int)number_of(o, "Workers Launched", -1);
+	n->workers_planned = int_of(o, "Workers Planned", 0);
+	n->workers_launched = int_of(o, "Workers Launched", -1);
 	n->shared_read = number_of(o, "Shared Read Blocks", 0);
 	n->temp_read = number_of(o, "Temp Read Blocks", 0);
 	n->temp_written = number_of(o, "Temp Written Blocks", 0);

@@ -16,7 +16,7 @@
 
 const char *rota_progname = "rota";
 
-void
+static void
 rota_setprogname(const char *argv0)
 {
 	const char *slash = strrchr(argv0, '/');

@@ -20,10 +20,10 @@ enum rota_exit {
 };
 
 extern const char *rota_progname;
-void rota_setprogname(const char *argv0);
-/* What every tool does first: rota_setprogname, and SIGXFSZ ignored, so
- * that a write past the file size limit (ulimit -f) fails with EFBIG and
- * is reported like a full disk, instead of killing the tool mid-write.
+/* What every tool does first: rota_progname from argv[0], and SIGXFSZ
+ * ignored, so that a write past the file size limit (ulimit -f) fails with
+ * EFBIG and is reported like a full disk, instead of killing the tool
+ * mid-write.
  * rota_exec_signals gives a program the tool runs (in the child, before
  * exec) the dispositions the tool itself was given. */
 void rota_init(const char *argv0);
