@@ -558,7 +558,8 @@ snap() {
 			kill -0 "$pid" 2>/dev/null || fail "the refresh ended before it began to write"
 		done
 		sleep "$(awk -v ms=$((took * pct / 100)) 'BEGIN { printf "%.3f", ms / 1000 }')"
-		kill -9 "$pid"
+		# It may have ended (and been reaped) already: the status says.
+		kill -9 "$pid" 2>/dev/null || true
 		st=0
 		wait "$pid" 2>/dev/null || st=$?
 		[ "$st" -eq 0 ] && continue
